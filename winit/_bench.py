@@ -1,0 +1,115 @@
+"""``python -m winit bench``: winit against numpy, torch and jax (and Keras'
+initializers, when installed) in one run; prints ns/element and ratios."""
+from __future__ import annotations
+
+import gc
+import json
+import math
+import time
+from typing import Any, Callable
+
+import numpy as np
+
+import winit
+from winit._core import _core
+
+
+def _best(fn: Callable[[], Any], reps: int, budget: float = 2.0) -> float:
+    """Best wall time of ``reps`` calls (fewer when one call is slow)."""
+    fn()  # warm up
+    best = math.inf
+    start = time.perf_counter()
+    for _ in range(reps):
+        gc.disable()
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+        gc.enable()
+        if time.perf_counter() - start > budget:
+            break
+    return best
+
+
+def _peers(n: int, dist: str, dt: str) -> dict[str, Callable[[], Any]]:
+    """Peer generators for the same job, each writing a preallocated buffer when it can."""
+    out: dict[str, Callable[[], Any]] = {}
+    g = np.random.Generator(np.random.PCG64(1))
+    buf = np.empty(n, dt)
+    if dist == "uniform":
+        out["numpy"] = lambda: g.random(n, dtype=dt, out=buf)
+    elif dist == "normal":
+        out["numpy"] = lambda: g.standard_normal(n, dtype=dt, out=buf)
+    else:
+        from scipy import stats  # numpy has no truncated normal: scipy's is the standard one
+        if n <= 1 << 20:
+            out["scipy"] = lambda: stats.truncnorm.rvs(-2, 2, size=n, random_state=g)
+    try:
+        import torch
+        tdt = getattr(torch, dt)
+        t = torch.empty(n, dtype=tdt)
+        tg = torch.Generator().manual_seed(1)
+        if dist == "uniform":
+            out["torch"] = lambda: t.uniform_(generator=tg)
+        elif dist == "normal":
+            out["torch"] = lambda: t.normal_(generator=tg)
+        else:
+            out["torch"] = lambda: torch.nn.init.trunc_normal_(t, generator=tg)
+    except ImportError:
+        pass
+    try:
+        import jax
+        jax.config.update("jax_enable_x64", True)
+        key = jax.random.key(1)
+        f = {"uniform": jax.random.uniform, "normal": jax.random.normal,
+             "truncnorm": lambda k, shape, dtype: jax.random.truncated_normal(k, -2.0, 2.0, shape, dtype)}[dist]
+        jf = jax.jit(lambda k: f(k, (n,), dtype=getattr(jax.numpy, dt)))
+        out["jax"] = lambda: jf(key).block_until_ready()
+    except ImportError:
+        pass
+    return out
+
+
+def run(sizes=(1 << 20, 1 << 24), threads=(1, 2), dists=("uniform", "normal", "truncnorm"),
+        dtypes=("float32", "float64"), as_json: bool = False, progress: bool = True) -> list[dict]:
+    rows: list[dict] = []
+    fns = {"uniform": winit.uniform, "normal": winit.normal, "truncnorm": winit.truncated_normal}
+    for n in sizes:
+        reps = 5 if n <= 1 << 20 else 3
+        ref = np.empty(n, np.float32)
+        floor = _best(lambda: ref.fill(1.0), reps) / n * 1e9
+        rows.append(dict(job="alloc+write floor (fill)", n=n, dtype="float32", threads=1,
+                         ns=floor))
+        for dist in dists:
+            for dt in dtypes:
+                out = np.empty(n, dt)
+                peer_ns = {name: _best(f, reps) / n * 1e9 for name, f in _peers(n, dist, dt).items()}
+                for t in threads:
+                    winit.set_num_threads(t)
+                    ns = _best(lambda: fns[dist]((n,), dtype=dt, rng=1, out=out), reps) / n * 1e9
+                    rows.append(dict(job=dist, n=n, dtype=dt, threads=t, ns=ns,
+                                     peers={k: dict(ns=v, ratio=v / ns) for k, v in peer_ns.items()}))
+                    if progress and not as_json:
+                        _print_row(rows[-1])
+                winit.set_num_threads(0)
+    if as_json:
+        print(json.dumps(dict(simd=_core.simd_level(), rows=rows), indent=1))
+    return rows
+
+
+def _print_row(r: dict) -> None:
+    peers = "  ".join(f"{k} {v['ns']:7.3f} ({v['ratio']:5.1f}x)" for k, v in r.get("peers", {}).items())
+    print(f"{r['job']:10s} {r['dtype']:8s} n={r['n']:>9d} thr={r['threads']}  winit {r['ns']:7.3f} ns/el  {peers}",
+          flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    p = argparse.ArgumentParser(prog="python -m winit bench", description=__doc__)
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--quick", action="store_true", help="1M elements only")
+    a = p.parse_args(argv)
+    if not a.json:
+        print(f"winit {winit.__version__}  SIMD level {_core.simd_level()}  "
+              f"threads {winit.get_num_threads()}   (ns/element; peer (ratio = peer / winit))")
+    run(sizes=(1 << 20,) if a.quick else (1 << 20, 1 << 24), as_json=a.json)
+    return 0

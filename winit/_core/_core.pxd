@@ -1,0 +1,56 @@
+# C declarations of the header set and the fill loops (all noexcept nogil).
+from libc.stdint cimport uint16_t, uint32_t, uint64_t, int32_t
+
+cdef extern from "winit/philox.h" nogil:
+    ctypedef struct winit_u32x4:
+        uint32_t v[4]
+    ctypedef struct winit_u32x2:
+        uint32_t v[2]
+    winit_u32x4 winit_philox4x32_R(unsigned rounds, winit_u32x4 c, winit_u32x2 k) noexcept
+
+cdef extern from "winit/element.h" nogil:
+    ctypedef struct winit_affine_f32:
+        float loc, scale
+    ctypedef struct winit_affine_f64:
+        double loc, scale
+    ctypedef struct winit_tn_f32:
+        float loc, scale, lo, hi, pa, qb, d, lb, r, omr
+        int32_t mode
+    ctypedef struct winit_tn_f64:
+        double loc, scale, lo, hi, pa, qb, d, lb, r, omr
+        int32_t mode
+    winit_tn_f32 winit_tn_setup_f32(double a, double b, double loc, double scale,
+                                    double lo, double hi) noexcept
+    winit_tn_f64 winit_tn_setup_f64(double a, double b, double loc, double scale,
+                                    double lo, double hi) noexcept
+
+cdef extern from "fill.h" nogil:
+    enum:
+        WINIT_DIST_BITS, WINIT_DIST_UNIFORM, WINIT_DIST_NORMAL, WINIT_DIST_TRUNCNORM
+        WINIT_DT_FLOAT32, WINIT_DT_FLOAT64, WINIT_DT_FLOAT16, WINIT_DT_BFLOAT16, WINIT_DT_UINT32
+    ctypedef struct winit_fill_spec:
+        uint32_t k0, k1
+        uint64_t stream
+        int32_t dist, dtype
+        winit_affine_f32 af
+        winit_affine_f64 ad
+        winit_tn_f32 tf
+        winit_tn_f64 td
+    int winit_fill_supported(int dist, int dtype) noexcept
+    void winit_fill_region(const winit_fill_spec *s, void *out, const uint64_t *row_start,
+                           size_t nrows, size_t len, int nthreads) noexcept
+    void winit_set_num_threads(int n) noexcept
+    int winit_get_num_threads() noexcept
+    int winit_simd_level() noexcept
+    int winit_set_simd_level(int level) noexcept
+    int winit_simd_available(int level) noexcept
+
+cdef extern from "winit/transforms.h" nogil:
+    float winit_u01_co_f32(uint32_t w) noexcept
+    float winit_u01_oc_f32(uint32_t w) noexcept
+    float winit_u01_oo_f32(uint32_t w) noexcept
+    double winit_u01_co_f64(uint32_t lo, uint32_t hi) noexcept
+    double winit_u01_oc_f64(uint32_t lo, uint32_t hi) noexcept
+    double winit_u01_oo_f64(uint32_t lo, uint32_t hi) noexcept
+    uint16_t winit_f32_to_f16(float x) noexcept
+    uint16_t winit_f32_to_bf16(float x) noexcept

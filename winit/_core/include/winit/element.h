@@ -1,0 +1,101 @@
+/* winit/element.h -- THE map from (key, stream, flat element index) to a value.
+ *
+ * Frozen counter layout (changing it changes users' weights; see docs/reproducibility.md):
+ *   Philox4x32-10, key = (k0, k1) from the seed.
+ *   Block b of stream s has counter (b mod 2^32, b div 2^32, s mod 2^32, s div 2^32).
+ *   s = stream id handed out by the Generator, plus (purpose << 56) for a scheme's
+ *   auxiliary substreams (WINIT_PURPOSE_*).
+ *   float32 family (f32, f16, bf16, raw u32): element i comes from block i / 4, and
+ *     uniform / truncated normal use word i % 4; normal uses the Box-Muller pair
+ *     (w0,w1) for elements 4b, 4b+1 (r from w0, cos / sin of angle w1) and (w2,w3)
+ *     for 4b+2, 4b+3. f16 / bf16 are the float32 values rounded to nearest even.
+ *   float64: element i comes from block i / 2, words (w[2j], w[2j+1]) with j = i % 2;
+ *     normal uses both halves of the block for the pair 2b (cos), 2b+1 (sin).
+ * Every element depends only on (key, s, i): any thread split, SIMD width, GPU grid
+ * or shard of a tensor gives the same bits. */
+#ifndef WINIT_ELEMENT_H
+#define WINIT_ELEMENT_H
+
+#include "philox.h"
+#include "transforms.h"
+
+#define WINIT_PURPOSE_VALUES 0u
+#define WINIT_PURPOSE_SPARSE 1u /* sparse_init: zero positions per unit */
+
+#define WINIT_EPB_F32 4 /* elements per Philox block, float32 family and raw words */
+#define WINIT_EPB_F64 2
+
+WINIT_HD winit_u32x4 winit_counter(uint64_t block, uint64_t stream) {
+    winit_u32x4 c;
+    c.v[0] = (uint32_t)block;
+    c.v[1] = (uint32_t)(block >> 32);
+    c.v[2] = (uint32_t)stream;
+    c.v[3] = (uint32_t)(stream >> 32);
+    return c;
+}
+
+WINIT_HD winit_u32x4 winit_block_bits(uint32_t k0, uint32_t k1, uint64_t stream, uint64_t block) {
+    winit_u32x2 k;
+    k.v[0] = k0;
+    k.v[1] = k1;
+    return winit_philox4x32_10(winit_counter(block, stream), k);
+}
+
+/* y = loc + scale * x, one rounding (explicit fma). */
+typedef struct { float loc, scale; } winit_affine_f32;
+typedef struct { double loc, scale; } winit_affine_f64;
+
+/* ---- one Philox block -> its elements, per distribution ---- */
+
+/* uniform [low, high): loc = low, scale = high - low */
+WINIT_HD void winit_block_uniform_f32(winit_u32x4 w, winit_affine_f32 a, float y[4]) {
+    for (int j = 0; j < 4; j++) y[j] = fmaf(winit_u01_co_f32(w.v[j]), a.scale, a.loc);
+}
+WINIT_HD void winit_block_uniform_f64(winit_u32x4 w, winit_affine_f64 a, double y[2]) {
+    for (int j = 0; j < 2; j++) y[j] = fma(winit_u01_co_f64(w.v[2 * j], w.v[2 * j + 1]), a.scale, a.loc);
+}
+
+/* normal: loc = mean, scale = std */
+WINIT_HD void winit_block_normal_f32(winit_u32x4 w, winit_affine_f32 a, float y[4]) {
+    float z[4];
+    winit_box_muller_f32(winit_u01_oc_f32(w.v[0]), winit_u01_co_f32(w.v[1]), &z[0], &z[1]);
+    winit_box_muller_f32(winit_u01_oc_f32(w.v[2]), winit_u01_co_f32(w.v[3]), &z[2], &z[3]);
+    for (int j = 0; j < 4; j++) y[j] = fmaf(z[j], a.scale, a.loc);
+}
+WINIT_HD void winit_block_normal_f64(winit_u32x4 w, winit_affine_f64 a, double y[2]) {
+    double z[2];
+    winit_box_muller_f64(winit_u01_oc_f64(w.v[0], w.v[1]), winit_u01_co_f64(w.v[2], w.v[3]), &z[0], &z[1]);
+    for (int j = 0; j < 2; j++) y[j] = fma(z[j], a.scale, a.loc);
+}
+
+/* truncated normal: constants from winit_tn_setup_* */
+WINIT_HD void winit_block_truncnorm_f32(winit_u32x4 w, const winit_tn_f32 *t, float y[4]) {
+    for (int j = 0; j < 4; j++) y[j] = winit_truncnorm_f32(winit_u01_oo_f32(w.v[j]), t);
+}
+WINIT_HD void winit_block_truncnorm_f64(winit_u32x4 w, const winit_tn_f64 *t, double y[2]) {
+    for (int j = 0; j < 2; j++) y[j] = winit_truncnorm_f64(winit_u01_oo_f64(w.v[2 * j], w.v[2 * j + 1]), t);
+}
+
+/* Setup for truncated normal with standardised bounds (a, b), output loc + scale*x,
+ * output bounds lo/hi. Run once per call on the host. */
+WINIT_HD winit_tn_f64 winit_tn_setup_f64(double a, double b, double loc, double scale,
+                                          double lo, double hi) {
+    double c[6];
+    winit_tn_f64 t;
+    t.mode = winit_tn_constants(a, b, WINIT_TN_LOG_B_F64, c);
+    t.loc = loc; t.scale = scale; t.lo = lo; t.hi = hi;
+    t.pa = c[0]; t.qb = c[1]; t.d = c[2]; t.lb = c[3]; t.r = c[4]; t.omr = c[5];
+    return t;
+}
+WINIT_HD winit_tn_f32 winit_tn_setup_f32(double a, double b, double loc, double scale,
+                                          double lo, double hi) {
+    double c[6];
+    winit_tn_f32 t;
+    t.mode = winit_tn_constants(a, b, WINIT_TN_LOG_B_F32, c);
+    t.loc = (float)loc; t.scale = (float)scale; t.lo = winit_f32_round_up(lo); t.hi = winit_f32_round_down(hi);
+    t.pa = (float)c[0]; t.qb = (float)c[1]; t.d = (float)c[2];
+    t.lb = (float)c[3]; t.r = (float)c[4]; t.omr = (float)c[5];
+    return t;
+}
+
+#endif /* WINIT_ELEMENT_H */

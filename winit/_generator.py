@@ -1,0 +1,165 @@
+"""Generator: a Philox key from a seed, and a counter of streams.
+
+Each random call takes the next stream of its generator, so call k's values do
+not depend on the sizes of the calls before it. Keys come from
+``numpy.random.SeedSequence`` (any non-negative int of any size, or OS entropy).
+"""
+from __future__ import annotations
+
+import hashlib
+import operator
+import threading
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Generator", "as_generator"]
+
+# Stream ids are 56 bits; the top byte of counter word 3 names a scheme's
+# auxiliary substreams (element.h, WINIT_PURPOSE_*).
+MAX_STREAM = 1 << 56
+# fold_in children are spawn_key + (tag, value); spawn indices stay below 2**64,
+# so fold_in(x) never collides with spawn()[i].
+_FOLD_INT = 1 << 64
+_FOLD_STR = (1 << 64) + 1
+
+
+def _check_seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError("Argument `seed` must be a non-negative int or None. "
+                        f"Received: seed={seed!r} of type {type(seed).__name__}")
+    seed = operator.index(seed)
+    if seed < 0:
+        raise ValueError(f"Argument `seed` must be a non-negative int or None. Received: seed={seed}")
+    return seed
+
+
+class Generator:
+    """A Philox4x32-10 key plus a stream counter.
+
+    Args:
+        seed: a non-negative int (any size), or None for fresh OS entropy.
+
+    Examples:
+        >>> g = winit.Generator(42)
+        >>> a = winit.normal((2, 3), rng=g)   # stream 0
+        >>> b = winit.normal((2, 3), rng=g)   # stream 1, independent of a
+        >>> c = winit.normal((2, 3), rng=42)  # an int seed always starts at stream 0
+        >>> bool((a == c).all())
+        True
+    """
+
+    __slots__ = ("_entropy", "_spawn_key", "_key", "_next_stream", "_n_children", "_lock",
+                 "_seed")
+
+    def __init__(self, seed: int | None = None) -> None:
+        if seed is not None:
+            seed = _check_seed(seed)
+        self._init(np.random.SeedSequence(seed).entropy, (), 0, 0, seed)
+
+    def _init(self, entropy: int, spawn_key: tuple, next_stream: int, n_children: int,
+              seed: int | None) -> None:
+        self._entropy = entropy
+        self._spawn_key = tuple(spawn_key)
+        self._seed = seed
+        ss = np.random.SeedSequence(entropy, spawn_key=self._spawn_key)
+        k = ss.generate_state(2, np.uint32)
+        self._key = (int(k[0]), int(k[1]))
+        self._next_stream = next_stream
+        self._n_children = n_children
+        self._lock = threading.Lock()
+
+    @classmethod
+    def _child(cls, parent: "Generator", extra: tuple) -> "Generator":
+        g = cls.__new__(cls)
+        g._init(parent._entropy, parent._spawn_key + extra, 0, 0, parent._seed)
+        return g
+
+    @property
+    def key(self) -> tuple[int, int]:
+        """The Philox key words (k0, k1)."""
+        return self._key
+
+    @property
+    def seed(self) -> int | None:
+        """The int seed given, or None when the key came from OS entropy."""
+        return self._seed
+
+    @property
+    def entropy(self) -> int:
+        """The SeedSequence entropy (the seed, or the OS entropy drawn for None)."""
+        return self._entropy
+
+    @property
+    def spawn_key(self) -> tuple:
+        return self._spawn_key
+
+    @property
+    def position(self) -> int:
+        """The id of the stream the next call will take."""
+        return self._next_stream
+
+    def stream(self) -> int:
+        """Take the next stream id (thread-safe: two callers never get the same one)."""
+        with self._lock:
+            s = self._next_stream
+            if s >= MAX_STREAM:
+                raise RuntimeError("this Generator has used all 2**56 streams; spawn a child")
+            self._next_stream = s + 1
+        return s
+
+    def spawn(self, n: int) -> list["Generator"]:
+        """n new independent child generators (each call gives new ones)."""
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"Argument `n` must be a non-negative int. Received: n={n!r}")
+        with self._lock:
+            first = self._n_children
+            self._n_children += int(n)
+        return [Generator._child(self, (first + i,)) for i in range(int(n))]
+
+    def fold_in(self, data: int | str) -> "Generator":
+        """A child generator determined by ``data`` (an int >= 0 or a str) alone:
+        ``g.fold_in("dense_1/kernel")`` is the same whatever else ``g`` did, so a
+        layer's weights do not depend on the order layers are created in."""
+        if isinstance(data, str):
+            h = int.from_bytes(hashlib.sha256(data.encode("utf-8")).digest(), "little")
+            return Generator._child(self, (_FOLD_STR, h))
+        if isinstance(data, bool) or not isinstance(data, (int, np.integer)) or data < 0:
+            raise TypeError("Argument `data` must be a non-negative int or a str. "
+                            f"Received: data={data!r}")
+        return Generator._child(self, (_FOLD_INT, int(data)))
+
+    def __repr__(self) -> str:
+        seed = self._seed if self._seed is not None else f"<entropy {self._entropy:#x}>"
+        sk = f", spawn_key={self._spawn_key}" if self._spawn_key else ""
+        return f"winit.Generator(seed={seed}{sk}, stream={self._next_stream})"
+
+    def __getstate__(self) -> dict:
+        return dict(entropy=self._entropy, spawn_key=self._spawn_key, seed=self._seed,
+                    next_stream=self._next_stream, n_children=self._n_children)
+
+    def __setstate__(self, st: dict) -> None:
+        self._init(st["entropy"], st["spawn_key"], st["next_stream"], st["n_children"],
+                   st["seed"])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Generator):
+            return NotImplemented
+        return self.__getstate__() == other.__getstate__()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+
+def as_generator(rng: Any) -> Generator:
+    """``rng=`` argument -> Generator: a Generator as is, an int seed -> a new
+    Generator (so the same int always gives the same values), None -> OS entropy."""
+    if isinstance(rng, Generator):
+        return rng
+    if rng is None:
+        return Generator(None)
+    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
+        raise TypeError("Argument `rng` must be a winit.Generator, an int seed or None. "
+                        f"Received: rng={rng!r} of type {type(rng).__name__}")
+    if rng < 0:
+        raise ValueError(f"Argument `rng` must be a non-negative int seed. Received: rng={rng}")
+    return Generator(int(rng))

@@ -1,0 +1,147 @@
+"""Argument checks shared by every public function. Each raises ValueError or
+TypeError naming the parameter and the value received, before anything is
+allocated or any stream is taken."""
+from __future__ import annotations
+
+import math
+import operator
+import os
+from typing import Any
+
+import ml_dtypes
+import numpy as np
+
+BFLOAT16 = np.dtype(ml_dtypes.bfloat16)
+REAL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.float16), BFLOAT16)
+COMPLEX_DTYPES = (np.dtype(np.complex64), np.dtype(np.complex128))
+INT64_MAX = (1 << 63) - 1
+
+
+def shape(value: Any, name: str = "shape") -> tuple[int, ...]:
+    """A tuple of non-negative ints (an int means 1-D)."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        value = (value,)
+    try:
+        dims = tuple(value)
+    except TypeError:
+        raise TypeError(f"Argument `{name}` must be a tuple of non-negative ints. "
+                        f"Received: {name}={value!r}") from None
+    out = []
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+            raise TypeError(f"Argument `{name}` must be a tuple of non-negative ints. "
+                            f"Received: {name}={value!r} (element {d!r} of type {type(d).__name__})")
+        d = operator.index(d)
+        if d < 0:
+            raise ValueError(f"Argument `{name}` must be a tuple of non-negative ints. "
+                             f"Received: {name}={value!r}")
+        out.append(d)
+    n = math.prod(out)
+    if n > INT64_MAX:
+        raise ValueError(f"Argument `{name}`={tuple(out)} has {n} elements, more than an "
+                         f"array can index (2**63 - 1)")
+    return tuple(out)
+
+
+def dtype(value: Any, allowed: tuple = REAL_DTYPES + COMPLEX_DTYPES, name: str = "dtype") -> np.dtype:
+    """A numpy dtype among ``allowed`` (names, numpy types and ml_dtypes.bfloat16)."""
+    try:
+        if isinstance(value, str) and value.lower() == "bfloat16":
+            dt = BFLOAT16
+        else:
+            dt = np.dtype(value)
+    except TypeError:
+        dt = None
+    if dt is None or value is None:
+        raise TypeError(f"Argument `{name}` must be one of "
+                        f"{', '.join(str(d) for d in allowed)}. Received: {name}={value!r}")
+    if dt not in allowed:
+        raise TypeError(f"Argument `{name}` must be one of "
+                        f"{', '.join(str(d) for d in allowed)}. Received: {name}={value!r}")
+    return dt
+
+
+def real(value: Any, name: str, *, allow_inf: bool = False, min_value: float | None = None,
+         strict_min: bool = False) -> float:
+    """A real number (Python or numpy int/float, not bool) as a Python float."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"Argument `{name}` must be a real number. "
+                        f"Received: {name}={value!r} of type {type(value).__name__}")
+    v = float(value)
+    if math.isnan(v) or (math.isinf(v) and not allow_inf):
+        raise ValueError(f"Argument `{name}` must be a finite number. Received: {name}={value!r}")
+    if min_value is not None and (v < min_value or (strict_min and v == min_value)):
+        rel = ">" if strict_min else ">="
+        raise ValueError(f"Argument `{name}` must be {rel} {min_value}. Received: {name}={value!r}")
+    return v
+
+
+def choice(value: Any, name: str, options: tuple) -> Any:
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"Argument `{name}` must be one of {', '.join(repr(o) for o in options)}. "
+                         f"Received: {name}={value!r}")
+    return value
+
+
+def region(value: Any, full: tuple[int, ...]) -> tuple[tuple[int, int], ...] | None:
+    """``region`` (a slice or tuple of slices of the full shape, step 1; missing trailing
+    dims mean the whole axis) -> ((start, stop), ...) per dim, or None for the whole."""
+    if value is None:
+        return None
+    if isinstance(value, slice):
+        value = (value,)
+    if not isinstance(value, tuple):
+        raise TypeError("Argument `region` must be a tuple of slices of the full shape. "
+                        f"Received: region={value!r}")
+    if len(value) > len(full):
+        raise ValueError(f"Argument `region` has {len(value)} slices for a {len(full)}-D shape "
+                         f"{full}. Received: region={value!r}")
+    out = []
+    for d, n in enumerate(full):
+        s = value[d] if d < len(value) else slice(None)
+        if not isinstance(s, slice):
+            raise TypeError("Argument `region` must be a tuple of slices of the full shape. "
+                            f"Received: region={value!r} (element {d} is {s!r})")
+        if s.step not in (None, 1):
+            raise ValueError(f"Argument `region` slices must have step 1. Received: region={value!r}")
+        start = 0 if s.start is None else s.start
+        stop = n if s.stop is None else s.stop
+        for v in (start, stop):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+                raise TypeError(f"Argument `region` bounds must be ints. Received: region={value!r}")
+        if not (0 <= start <= stop <= n):
+            raise ValueError(f"Argument `region` is out of bounds for shape {full} on axis {d}: "
+                             f"{start}:{stop}. Received: region={value!r}")
+        out.append((int(start), int(stop)))
+    return tuple(out)
+
+
+def out_array(out: Any, shape_: tuple[int, ...], dt: np.dtype) -> np.ndarray:
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"Argument `out` must be a numpy.ndarray. Received: out of type "
+                        f"{type(out).__name__}")
+    if out.shape != shape_ or out.dtype != dt:
+        raise ValueError(f"Argument `out` must have shape {shape_} and dtype {dt}. "
+                         f"Received: out with shape {out.shape} and dtype {out.dtype}")
+    if not out.flags.c_contiguous or not out.flags.writeable:
+        raise ValueError("Argument `out` must be a writeable C-contiguous array. "
+                         "Received: a non-contiguous or read-only array")
+    return out
+
+
+def _physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def allocatable(shape_: tuple[int, ...], dt: np.dtype) -> None:
+    """Refuse, before allocating, a request larger than this machine's memory (with
+    overcommit, numpy would succeed and the OS kill the process while filling)."""
+    nbytes = math.prod(shape_) * dt.itemsize
+    mem = _physical_memory()
+    if mem is not None and nbytes > mem:
+        raise MemoryError(f"shape {shape_} of {dt} needs {nbytes / 2**30:.1f} GiB, more than this "
+                          f"machine's {mem / 2**30:.1f} GiB of memory; generate it in blocks with "
+                          "`region=` or winit.dask")
