@@ -1,0 +1,1 @@
+"""Test hooks for mathfn.h (placeholder until the accuracy harness lands)."""
