@@ -19,6 +19,12 @@ cdef extern from "winit/element.h" nogil:
     ctypedef struct winit_tn_f64:
         double loc, scale, lo, hi, pa, qb, d, lb, r, omr
         int32_t mode
+    ctypedef struct winit_polar_f32:
+        float scale, c
+        int32_t mode
+    ctypedef struct winit_polar_f64:
+        double scale, c
+        int32_t mode
     winit_tn_f32 winit_tn_setup_f32(double a, double b, double loc, double scale,
                                     double lo, double hi) noexcept
     winit_tn_f64 winit_tn_setup_f64(double a, double b, double loc, double scale,
@@ -26,7 +32,7 @@ cdef extern from "winit/element.h" nogil:
 
 cdef extern from "fill.h" nogil:
     enum:
-        WINIT_DIST_BITS, WINIT_DIST_UNIFORM, WINIT_DIST_NORMAL, WINIT_DIST_TRUNCNORM
+        WINIT_DIST_BITS, WINIT_DIST_UNIFORM, WINIT_DIST_NORMAL, WINIT_DIST_TRUNCNORM, WINIT_DIST_POLAR
         WINIT_DT_FLOAT32, WINIT_DT_FLOAT64, WINIT_DT_FLOAT16, WINIT_DT_BFLOAT16, WINIT_DT_UINT32
     ctypedef struct winit_fill_spec:
         uint32_t k0, k1
@@ -36,6 +42,8 @@ cdef extern from "fill.h" nogil:
         winit_affine_f64 ad
         winit_tn_f32 tf
         winit_tn_f64 td
+        winit_polar_f32 pf
+        winit_polar_f64 pd
     int winit_fill_supported(int dist, int dtype) noexcept
     void winit_fill_region(const winit_fill_spec *s, void *out, const uint64_t *row_start,
                            size_t nrows, size_t len, int nthreads) noexcept

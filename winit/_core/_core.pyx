@@ -13,6 +13,7 @@ DIST_BITS = WINIT_DIST_BITS
 DIST_UNIFORM = WINIT_DIST_UNIFORM
 DIST_NORMAL = WINIT_DIST_NORMAL
 DIST_TRUNCNORM = WINIT_DIST_TRUNCNORM
+DIST_POLAR = WINIT_DIST_POLAR
 DT_FLOAT32 = WINIT_DT_FLOAT32
 DT_FLOAT64 = WINIT_DT_FLOAT64
 DT_FLOAT16 = WINIT_DT_FLOAT16
@@ -87,7 +88,7 @@ def fill(cnp.ndarray out, int dist, int dtype_code, key, uint64_t stream, tuple 
     stream ``stream`` under Philox key ``key`` (k0, k1).
 
     params: uniform/normal (loc, scale); truncated normal (a, b, loc, scale, lo, hi)
-    with a, b standardised; bits ()."""
+    with a, b standardised; polar (scale, c, mode) (element.h); bits ()."""
     cdef winit_fill_spec s
     if not winit_fill_supported(dist, dtype_code):
         raise ValueError(f"unsupported (dist, dtype) = ({dist}, {dtype_code})")
@@ -117,6 +118,14 @@ def fill(cnp.ndarray out, int dist, int dtype_code, key, uint64_t stream, tuple 
             s.td = winit_tn_setup_f64(a, b, loc, scale, lo, hi)
         else:
             s.tf = winit_tn_setup_f32(a, b, loc, scale, lo, hi)
+    elif dist == WINIT_DIST_POLAR:
+        scale, c, mode = params
+        s.pf.scale = <float>scale
+        s.pf.c = <float>c
+        s.pf.mode = mode
+        s.pd.scale = scale
+        s.pd.c = c
+        s.pd.mode = mode
     cdef void *ptr = cnp.PyArray_DATA(out)
     cdef const uint64_t *starts = NULL
     if nrows:

@@ -7,7 +7,7 @@
 #include "winit/element.h"
 
 enum { WINIT_DIST_BITS = 0, WINIT_DIST_UNIFORM = 1, WINIT_DIST_NORMAL = 2, WINIT_DIST_TRUNCNORM = 3,
-       WINIT_N_DIST = 4 };
+       WINIT_DIST_POLAR = 4, WINIT_N_DIST = 5 };
 enum { WINIT_DT_FLOAT32 = 0, WINIT_DT_FLOAT64 = 1, WINIT_DT_FLOAT16 = 2, WINIT_DT_BFLOAT16 = 3,
        WINIT_DT_UINT32 = 4, WINIT_N_DTYPE = 5 };
 
@@ -19,6 +19,8 @@ typedef struct {
     winit_affine_f64 ad;
     winit_tn_f32 tf;     /* truncated normal */
     winit_tn_f64 td;
+    winit_polar_f32 pf;  /* complex disk / truncated */
+    winit_polar_f64 pd;
 } winit_fill_spec;
 
 /* The SIMD seam: fill nb whole Philox blocks b0 .. b0+nb-1 into out

@@ -68,6 +68,9 @@ WINIT_BLOCKS(truncnorm_bf16, uint16_t, 4, {
     float y[4]; winit_block_truncnorm_f32(w, &s->tf, y);
     for (int j = 0; j < 4; j++) o[4 * i + j] = winit_f32_to_bf16(y[j]); })
 
+WINIT_BLOCKS(polar_f32, float, 4, { winit_block_polar_f32(w, &s->pf, o + 4 * i); })
+WINIT_BLOCKS(polar_f64, double, 2, { winit_block_polar_f64(w, &s->pd, o + 2 * i); })
+
 /* [dist][dtype], NULL where unsupported */
 static const winit_blocks_fn WINIT_FN(winit_blocks_table)[WINIT_N_DIST][WINIT_N_DTYPE] = {
     [WINIT_DIST_BITS] = {[WINIT_DT_UINT32] = WINIT_FN(bits_u32)},
@@ -77,4 +80,5 @@ static const winit_blocks_fn WINIT_FN(winit_blocks_table)[WINIT_N_DIST][WINIT_N_
                            WINIT_FN(normal_bf16), NULL},
     [WINIT_DIST_TRUNCNORM] = {WINIT_FN(truncnorm_f32), WINIT_FN(truncnorm_f64),
                               WINIT_FN(truncnorm_f16), WINIT_FN(truncnorm_bf16), NULL},
+    [WINIT_DIST_POLAR] = {WINIT_FN(polar_f32), WINIT_FN(polar_f64), NULL, NULL, NULL},
 };

@@ -11,6 +11,7 @@
  *     for 4b+2, 4b+3. f16 / bf16 are the float32 values rounded to nearest even.
  *   float64: element i comes from block i / 2, words (w[2j], w[2j+1]) with j = i % 2;
  *     normal uses both halves of the block for the pair 2b (cos), 2b+1 (sin).
+ *   polar (complex values as (re, im) pairs): like normal, radius word first.
  * Every element depends only on (key, s, i): any thread split, SIMD width, GPU grid
  * or shard of a tensor gives the same bits. */
 #ifndef WINIT_ELEMENT_H
@@ -74,6 +75,37 @@ WINIT_HD void winit_block_truncnorm_f32(winit_u32x4 w, const winit_tn_f32 *t, fl
 }
 WINIT_HD void winit_block_truncnorm_f64(winit_u32x4 w, const winit_tn_f64 *t, double y[2]) {
     for (int j = 0; j < 2; j++) y[j] = winit_truncnorm_f64(winit_u01_oo_f64(w.v[2 * j], w.v[2 * j + 1]), t);
+}
+
+/* polar (complex): element pair (2k, 2k+1) = (r cos t, r sin t), t = 2 pi u_t, from the
+ * words (w0: radius, w1: angle) and (w2, w3) in float32; (w0,w1 | w2,w3) in float64.
+ *   mode 0, uniform on the disk of radius `scale`:   r = scale * sqrt(u),        u in (0, 1]
+ *   mode 1, complex normal truncated at |z| <= U:    r = scale * sqrt(-log(1 - c u)),
+ *           u in [0, 1), c = 1 - exp(-U^2) (JAX's complex truncated normal) */
+typedef struct { float scale, c; int32_t mode; } winit_polar_f32;
+typedef struct { double scale, c; int32_t mode; } winit_polar_f64;
+
+WINIT_HD float winit_polar_radius_f32(uint32_t w, const winit_polar_f32 *p) {
+    float r2 = p->mode ? -winit_logf(fmaf(-p->c, winit_u01_co_f32(w), 1.0f)) : winit_u01_oc_f32(w);
+    return p->scale * sqrtf(r2);
+}
+WINIT_HD double winit_polar_radius_f64(uint32_t lo, uint32_t hi, const winit_polar_f64 *p) {
+    double r2 = p->mode ? -winit_log(fma(-p->c, winit_u01_co_f64(lo, hi), 1.0)) : winit_u01_oc_f64(lo, hi);
+    return p->scale * sqrt(r2);
+}
+WINIT_HD void winit_block_polar_f32(winit_u32x4 w, const winit_polar_f32 *p, float y[4]) {
+    for (int k = 0; k < 2; k++) {
+        float r = winit_polar_radius_f32(w.v[2 * k], p), s, c;
+        winit_sincos2pif(winit_u01_co_f32(w.v[2 * k + 1]), &s, &c);
+        y[2 * k] = r * c;
+        y[2 * k + 1] = r * s;
+    }
+}
+WINIT_HD void winit_block_polar_f64(winit_u32x4 w, const winit_polar_f64 *p, double y[2]) {
+    double r = winit_polar_radius_f64(w.v[0], w.v[1], p), s, c;
+    winit_sincos2pi(winit_u01_co_f64(w.v[2], w.v[3]), &s, &c);
+    y[0] = r * c;
+    y[1] = r * s;
 }
 
 /* Setup for truncated normal with standardised bounds (a, b), output loc + scale*x,
