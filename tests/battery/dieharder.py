@@ -1,0 +1,77 @@
+"""Run dieharder on a source (``sources.py``) through a pipe and parse its table."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# "   diehard_birthdays|   0|       100|     100|0.54330347|  PASSED  "
+_ROW = re.compile(r"^\s*([a-z0-9_]+)\|\s*(\d+)\|\s*(\d+)\|\s*(\d+)\|\s*([0-9.eE+-]+)\|\s*(\w+)\s*$")
+
+
+@dataclass
+class Row:
+    source: str
+    test: str
+    ntup: int
+    tsamples: int
+    psamples: int
+    pvalue: float
+    assessment: str  # PASSED / WEAK / FAILED
+
+
+def ensure_dieharder(install: bool = True) -> str | None:
+    """Path of dieharder; installs the Debian package (apt-get) when missing and allowed."""
+    exe = shutil.which("dieharder")
+    if exe or not install:
+        return exe
+    apt = shutil.which("apt-get")
+    if apt is None:
+        return None
+    print("dieharder not found: apt-get install -y dieharder", file=sys.stderr)
+    subprocess.run([apt, "update", "-q"], check=False, stdout=subprocess.DEVNULL)
+    subprocess.run([apt, "install", "-y", "-q", "dieharder"], check=False, stdout=subprocess.DEVNULL)
+    return shutil.which("dieharder")
+
+
+def parse(source: str, text: str) -> list[Row]:
+    rows = []
+    for line in text.splitlines():
+        m = _ROW.match(line)
+        if m:
+            t, ntup, ts, ps, p, a = m.groups()
+            rows.append(Row(source, t, int(ntup), int(ts), int(ps), float(p), a.upper()))
+    return rows
+
+
+def run(source: str, dieharder_args: list[str], log: Path | None = None,
+        python: str = sys.executable) -> tuple[list[Row], float]:
+    """Pipe ``python -m tests.battery.sources SOURCE`` into ``dieharder -g 200 ARGS``."""
+    exe = ensure_dieharder()
+    if exe is None:
+        raise RuntimeError("dieharder is not installed and could not be installed")
+    t0 = time.monotonic()
+    src = subprocess.Popen([python, "-m", "tests.battery.sources", source], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        dh = subprocess.run([exe, "-g", "200", *dieharder_args], stdin=src.stdout,
+                            capture_output=True, text=True)
+    finally:
+        src.stdout.close()
+        src.kill()
+        src.wait()
+    text = dh.stdout + dh.stderr
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(text)
+    return parse(source, text), time.monotonic() - t0
+
+
+def as_dict(r: Row) -> dict:
+    return asdict(r)
