@@ -1,9 +1,11 @@
 """Declares the C extensions; all metadata lives in pyproject.toml."""
+import importlib.util
 import os
 import sys
 
 import numpy as np
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 from Cython.Build import cythonize
 
 CORE = "winit/_core"
@@ -27,7 +29,21 @@ def ext(name, sources):
                      define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")])
 
 
-setup(ext_modules=cythonize(
+# ---- CUDA kernels (the GPU path, docs/gpu.md): after the extensions, put the kernel
+# source and -- when nvcc is found -- its fatbin into winit/_kernels/ (kernels/build_fatbin.py).
+class BuildExtWithKernels(build_ext):
+    def run(self):
+        super().run()
+        here = os.path.dirname(os.path.abspath(__file__))
+        spec = importlib.util.spec_from_file_location(
+            "winit_build_fatbin", os.path.join(here, "kernels", "build_fatbin.py"))
+        kernels = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(kernels)
+        kernels.build(os.path.join(here if self.inplace else self.build_lib, "winit", "_kernels"))
+# ---- end CUDA kernels
+
+
+setup(cmdclass={"build_ext": BuildExtWithKernels}, ext_modules=cythonize(
     [
         ext("winit._core._core", [f"{CORE}/_core.pyx", f"{CORE}/fill.c"]),
         ext("winit._core._mathcheck", [f"{CORE}/_mathcheck.pyx"]),

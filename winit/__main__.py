@@ -15,6 +15,8 @@ def main(argv: list[str] | None = None) -> int:
         from winit._core import _core
         print(f"winit {winit.__version__}\nSIMD level: {_core.simd_level()} "
               f"(available: {', '.join(_core.simd_available())})\nthreads: {winit.get_num_threads()}")
+        from winit import _cuda
+        print(_cuda.format_status(_cuda.status()))
         return 0
     if cmd == "demo":
         import winit

@@ -54,15 +54,19 @@ def generate(dist: int, params: tuple, shape: Any, dtype: Any, rng: Any, out: An
     rshape, starts, row_len = rows(full, reg)
     if not full:
         rshape = ()
-    if device != "cpu":
-        raise ValueError(f"Argument `device` must be 'cpu' or 'cuda'. Received: device={device!r}")
-    if out is not None:
+    gpu = None
+    if device != "cpu":  # GPU hook (winit/_cuda.py): checks device and `out`, then raises
+        from . import _cuda  # CudaUnavailableError if no GPU; same stream and params below
+        gpu = _cuda.Target(device, out, rshape, dt)
+    elif out is not None:
         arr = V.out_array(out, rshape, dt)
     else:
         V.allocatable(rshape, dt)
         arr = None
     g = as_generator(rng)
     stream = g.stream() | (purpose << 56)
+    if gpu is not None:
+        return gpu.fill(dist, _DT_CODE[dt], g.key, stream, params, starts, row_len)
     if arr is None:
         arr = np.empty(rshape, dt)
     _core.fill(arr, dist, _DT_CODE[dt], g.key, stream, params, starts, row_len)
