@@ -385,6 +385,61 @@ def _fake_pycuda(monkeypatch, driver):
         pkg.driver = driver
 
 
+def test_no_pycuda_names_the_extra(monkeypatch, fresh_driver):
+    monkeypatch.setitem(sys.modules, "pycuda", None)
+    g = winit.Generator(3)
+    with pytest.raises(winit.CudaUnavailableError, match=r"PyCUDA is not installed.*winit\[cuda\]") as e:
+        winit.normal((4, 4), rng=g, device="cuda")
+    assert isinstance(e.value, RuntimeError)
+    assert g.position == 0  # no stream taken
+    info = _cuda.status()
+    assert not info["available"] and "PyCUDA" in info["error"]
+    assert "CUDA: unavailable" in _cuda.format_status(info)
+
+
+def test_no_driver_library(monkeypatch, fresh_driver):
+    _fake_pycuda(monkeypatch, _FakeModule())
+
+    def missing():
+        raise OSError("libcuda.so.1: cannot open shared object file: No such file or directory")
+    monkeypatch.setattr(_cuda, "_libcuda", missing)
+    with pytest.raises(winit.CudaUnavailableError, match=r"no NVIDIA driver.*libcuda\.so\.1"):
+        winit.uniform((3,), device="cuda")
+
+
+STUB_DRIVER = r"""
+int cuInit(unsigned flags) { (void)flags; return INIT_RC; }
+int cuDeviceGetCount(int *n) { *n = 0; return 0; }
+"""
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None or sys.platform != "linux", reason="needs gcc on Linux")
+@pytest.mark.parametrize("init_rc, cause", [
+    (34, r"stub"),                          # the toolkit's stubs/libcuda.so
+    (100, r"no CUDA-capable device"),       # a driver, no GPU
+    (0, r"0 devices"),                      # cuInit fine, no device
+    (35, r"older"),
+])
+def test_driver_probe_with_a_stub_library(tmp_path, init_rc, cause):
+    """A real libcuda.so.1 stand-in (built here) first on the library path, a
+    placeholder `pycuda` package: device='cuda' raises CudaUnavailableError naming it."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (tmp_path / "stub.c").write_text(STUB_DRIVER.replace("INIT_RC", str(init_rc)))
+    subprocess.run(["gcc", "-shared", "-fPIC", "-Wl,-soname,libcuda.so.1", "-o",
+                    str(lib / "libcuda.so.1"), str(tmp_path / "stub.c")], check=True)
+    (tmp_path / "site" / "pycuda").mkdir(parents=True)
+    (tmp_path / "site" / "pycuda" / "__init__.py").write_text("")
+    code = ("import winit\n"
+            "try:\n    winit.normal((2,), device='cuda')\n"
+            "except winit.CudaUnavailableError as e:\n    print('ERR', e)\n")
+    env = dict(os.environ, LD_LIBRARY_PATH=str(lib),
+               PYTHONPATH=os.pathsep.join([str(tmp_path / "site"), str(ROOT)]))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("ERR ") and re.search(cause, r.stdout), r.stdout
+
+
 def _driver_failing_init(msg):
     class Error(Exception):
         pass
@@ -394,36 +449,22 @@ def _driver_failing_init(msg):
     return _FakeModule(Error=Error, init=init, Device=None)
 
 
-@pytest.mark.parametrize("setup, cause", [
-    ("missing", r"PyCUDA is not installed.*winit\[cuda\]"),
-    ("nolib", r"no NVIDIA driver.*libcuda\.so\.1"),
-    ("stub", r"stub"),
-    ("nodevice", r"no CUDA-capable device"),
-    ("zero", r"0 devices"),
+@pytest.mark.parametrize("driver, cause", [
+    (ImportError("/x/_driver.so: undefined symbol: cuFoo_v2"), r"does not match PyCUDA"),
+    (_driver_failing_init("cuInit failed: no CUDA-capable device is detected"),
+     r"no CUDA-capable device"),
+    (_driver_failing_init("cuInit failed: CUDA driver is a stub library"), r"stub"),
+    (_FakeModule(Error=Exception, init=lambda: None, Device=_FakeModule(count=lambda: 0)),
+     r"0 devices"),
 ])
-def test_no_gpu_raises_one_clear_error(monkeypatch, fresh_driver, setup, cause):
-    if setup == "missing":
-        monkeypatch.setitem(sys.modules, "pycuda", None)
-    elif setup == "nolib":
-        _fake_pycuda(monkeypatch, ImportError(
-            "libcuda.so.1: cannot open shared object file: No such file or directory"))
-    elif setup == "stub":
-        _fake_pycuda(monkeypatch, _driver_failing_init(
-            "cuInit failed: CUDA driver is a stub library"))
-    elif setup == "nodevice":
-        _fake_pycuda(monkeypatch, _driver_failing_init(
-            "cuInit failed: no CUDA-capable device is detected"))
-    else:
-        _fake_pycuda(monkeypatch, _FakeModule(Error=Exception, init=lambda: None,
-                                              Device=_FakeModule(count=lambda: 0)))
+def test_pycuda_failures_are_named(monkeypatch, fresh_driver, driver, cause):
+    """When the driver probe passes but PyCUDA's own import / cuInit fails."""
+    _fake_pycuda(monkeypatch, driver)
+    monkeypatch.setattr(_cuda, "_probe_driver", lambda: "")
     g = winit.Generator(3)
-    with pytest.raises(winit.CudaUnavailableError, match=cause) as e:
+    with pytest.raises(winit.CudaUnavailableError, match=cause):
         winit.normal((4, 4), rng=g, device="cuda")
-    assert isinstance(e.value, RuntimeError)
-    assert g.position == 0  # no stream taken
-    info = _cuda.status()
-    assert not info["available"] and re.search(cause, info["error"])
-    assert "CUDA: unavailable" in _cuda.format_status(info)
+    assert g.position == 0
 
 
 def test_info_reports_cuda(capsys):

@@ -277,6 +277,49 @@ def _driver():
         return _drv
 
 
+# CUresult codes the probe names (cuda.h)
+_CU_CAUSES = {
+    34: "the CUDA driver library is a stub (libcuda.so from the toolkit's stubs/ directory, "
+        "not a real driver); install the NVIDIA driver or take the stubs directory off "
+        "LD_LIBRARY_PATH",
+    100: "no CUDA-capable device is detected",
+    35: "the NVIDIA driver is older than the CUDA runtime needs (CUDA_ERROR_INSUFFICIENT_DRIVER)",
+    999: "cuInit failed with CUDA_ERROR_UNKNOWN (driver / kernel module mismatch?)",
+    304: "cuInit failed: an operating system call failed (CUDA_ERROR_OPERATING_SYSTEM)",
+    3: "the driver could not be initialised (CUDA_ERROR_NOT_INITIALIZED)",
+}
+
+
+def _libcuda():
+    """The driver library itself, through ctypes (OSError when absent)."""
+    import ctypes
+    return ctypes.CDLL("nvcuda.dll" if os.name == "nt" else "libcuda.so.1")
+
+
+def _probe_driver() -> str:
+    """Ask the driver library directly whether a GPU is usable, before PyCUDA does:
+    a stub driver's error strings are themselves stubs, which PyCUDA cannot report.
+    Returns '' when usable, else the cause."""
+    import ctypes
+    try:
+        lib = _libcuda()
+    except OSError as e:
+        return ("no NVIDIA driver: the driver library libcuda.so.1 cannot be loaded "
+                f"({e}); install the NVIDIA driver (R580 or newer for CUDA 13)")
+    try:
+        rc = int(lib.cuInit(0))
+        if rc == 0:
+            n = ctypes.c_int(0)
+            rc = int(lib.cuDeviceGetCount(ctypes.byref(n)))
+            if rc == 0 and n.value == 0:
+                return "no CUDA-capable device is detected (the driver reports 0 devices)"
+    except AttributeError as e:
+        return f"libcuda.so.1 is not an NVIDIA driver library ({e})"
+    if rc == 0:
+        return ""
+    return _CU_CAUSES.get(rc, f"cuInit failed with CUresult {rc}")
+
+
 def _load_driver() -> str:
     global _drv
     try:
@@ -284,11 +327,12 @@ def _load_driver() -> str:
     except ImportError as e:
         return ("PyCUDA is not installed (pip install 'winit[cuda]'; docs/gpu.md has the "
                 f"build recipe) ({e})")
+    cause = _probe_driver()
+    if cause:
+        return cause
     try:
         import pycuda.driver as drv
-    except ImportError as e:
-        return _classify(e)
-    except OSError as e:
+    except (ImportError, OSError) as e:
         return _classify(e)
     try:
         drv.init()
