@@ -421,7 +421,7 @@ class _Device:
             else:
                 try:
                     from pycuda.compiler import SourceModule
-                    mod = SourceModule(src.read_text(), no_extern_c=True, arch=arch,
+                    mod = SourceModule(src.read_text(), nvcc=find_nvcc(), no_extern_c=True, arch=arch,
                                        include_dirs=[str(include_dir())],
                                        options=list(NVCC_DEVICE_FLAGS))
                     return mod, "source"
