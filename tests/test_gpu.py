@@ -191,14 +191,30 @@ def test_out_into_torch_tensor_in_place(dtype):
     assert same_bits(t.cpu().numpy(), winit.normal((513, 257), std=0.1, dtype=dtype, rng=8))
 
 
-def test_out_torch_bfloat16_through_int16_view():
+def test_out_torch_bfloat16():
+    """bfloat16 tensors: directly where torch exports them ('<V2'), or as an int16 view."""
     torch = _torch_cuda()
+    want = winit.uniform((100, 33), dtype="bfloat16", rng=4)
     t = torch.empty((100, 33), dtype=torch.bfloat16, device="cuda")
     winit.uniform((100, 33), dtype="bfloat16", rng=4, device="cuda", out=t.view(torch.int16))
-    want = winit.uniform((100, 33), dtype="bfloat16", rng=4)
     assert same_bits(t.view(torch.int16).cpu().numpy(), want.view(np.int16))
-    with pytest.raises(TypeError, match="int16"):
+    t.zero_()
+    try:
         winit.uniform((100, 33), dtype="bfloat16", rng=4, device="cuda", out=t)
+    except TypeError as e:  # a torch without bfloat16 in __cuda_array_interface__
+        assert "int16" in str(e)
+    else:
+        assert same_bits(t.view(torch.int16).cpu().numpy(), want.view(np.int16))
+
+
+def test_out_parameter_needs_detach():
+    torch = _torch_cuda()
+    p = torch.nn.Parameter(torch.empty((16, 8), device="cuda"))
+    with pytest.raises(TypeError, match="detach"):
+        winit.normal((16, 8), rng=1, device="cuda", out=p)
+    with torch.no_grad():
+        winit.normal((16, 8), rng=1, device="cuda", out=p.detach())
+    assert same_bits(p.detach().cpu().numpy(), winit.normal((16, 8), rng=1))
 
 
 def test_out_misaligned_view_and_region():

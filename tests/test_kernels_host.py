@@ -536,3 +536,18 @@ def test_value_bits_for_structured_fills():
         "u128", [("Q", 0x3FF0000000000000), ("Q", 0x4000000000000000)])
     with pytest.raises(ValueError, match="match"):
         _cuda._value_bits(1.0, {"typestr": "<f4"}, np.float64)
+
+
+def test_out_that_hides_its_interface(monkeypatch, fresh_driver):
+    monkeypatch.setitem(sys.modules, "pycuda", None)
+
+    class RequiresGrad:
+        @property
+        def __cuda_array_interface__(self):
+            raise RuntimeError("Can't get __cuda_array_interface__ on Variable that requires grad.")
+
+    with pytest.raises(TypeError, match="detach"):
+        winit.normal((2,), device="cuda", out=RequiresGrad())
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match="__cuda_array_interface__"):  # a CPU tensor
+        winit.normal((2,), device="cuda", out=torch.zeros(2))

@@ -505,10 +505,13 @@ def cuda_array_interface(obj: Any) -> dict:
         raise TypeError("Argument `out` must be a GPU array exposing __cuda_array_interface__ "
                         "(a PyCUDA GPUArray, torch or CuPy CUDA tensor) for device='cuda'. "
                         f"Received: out of type {type(obj).__name__}") from None
-    except TypeError as e:  # torch.bfloat16 tensors have none
+    except (TypeError, KeyError) as e:  # older torch: no interface for bfloat16
         raise TypeError("Argument `out` has no usable __cuda_array_interface__ "
-                        f"({e}); for bfloat16 pass a 16-bit integer view, e.g. "
+                        f"({e!r}); for bfloat16 pass a 16-bit integer view, e.g. "
                         "out=t.view(torch.int16)") from None
+    except RuntimeError as e:  # torch: a tensor that requires grad
+        raise TypeError(f"Argument `out` does not expose its memory ({e}). For a parameter, "
+                        "pass out=param.detach() (same memory)") from None
     return cai
 
 
