@@ -30,7 +30,8 @@ FATBIN = "winit_kernels.fatbin"
 # newer GPUs (sm_100, sm_120, ...) JIT it. sm_80 code also runs on sm_87/sm_88.
 ARCHS = ("80", "86", "89", "90")
 # IEEE-exact device arithmetic: no contraction, no fast math -- the CPU's bits.
-# Uncompressed: older drivers need not understand new fatbin compression modes.
+# Uncompressed: older drivers need not understand new fatbin compression modes;
+# --threads=0: the archs compile in parallel (same bytes).
 DEVICE_FLAGS = ("-O3", "--fmad=false", "--prec-div=true", "--prec-sqrt=true", "--ftz=false")
 
 
@@ -46,7 +47,7 @@ def find_nvcc() -> str | None:
 def fatbin_command(nvcc: str, out: str | Path, archs=ARCHS) -> list[str]:
     gencode = [f"-gencode=arch=compute_{a},code=sm_{a}" for a in archs[:-1]]
     gencode.append(f"-gencode=arch=compute_{archs[-1]},code=[sm_{archs[-1]},compute_{archs[-1]}]")
-    return [nvcc, "-fatbin", "--no-compress", *DEVICE_FLAGS, *gencode, f"-I{INCLUDE}",
+    return [nvcc, "-fatbin", "--no-compress", "--threads=0", *DEVICE_FLAGS, *gencode, f"-I{INCLUDE}",
             "-o", str(out), str(SOURCE)]
 
 
