@@ -144,7 +144,9 @@ def check_call(fn, shape, kw, region, out_kind, rng, validate_values):
     # success
     assert isinstance(res, np.ndarray)
     assert res.shape == region_shape(shape, region), (res.shape, want)
-    dt = winit._validate.dtype(kw.get("dtype", "float32"), winit._validate.REAL_DTYPES)
+    # uniform/normal/truncated_normal accept complex dtypes too (the scheme catalog, issue 4)
+    dt = winit._validate.dtype(kw.get("dtype", "float32"),
+                               winit._validate.REAL_DTYPES + winit._validate.COMPLEX_DTYPES)
     assert res.dtype == dt
     if out is not None:
         assert res is out and out.flags.c_contiguous and out.flags.writeable

@@ -6,7 +6,13 @@ import os as _os
 from ._core._core import philox4x32, get_num_threads, set_num_threads
 from ._core import _core as _corelib
 from ._generator import Generator
-from ._dists import normal, truncated_normal, uniform
+from ._fans import calculate_gain, compute_fans
+from ._schemes import (ALIASES, SCHEMES, Initializer, Param, Scheme, constant, delta_orthogonal,
+                       dirac, from_config, get_scheme, glorot_normal, glorot_uniform,
+                       identity_init, kaiming_normal, kaiming_uniform, lecun_normal,
+                       lecun_uniform, normal, ones, orthogonal, sparse_init, truncated_normal,
+                       uniform, variance_scaling, zeros)
+from ._schemes import TYPED as _TYPED
 from ._cuda import CudaUnavailableError
 
 __version__ = "0.1.0"
@@ -14,5 +20,14 @@ __version__ = "0.1.0"
 if _os.environ.get("WINIT_SIMD"):
     _corelib.set_simd_level(_os.environ["WINIT_SIMD"].strip().lower())
 
+# aliases (xavier_uniform, he_normal, full, ...) and typed helpers (zeros32, randnC64, ...)
+full = constant
+xavier_uniform, xavier_normal = glorot_uniform, glorot_normal
+he_uniform, he_normal = kaiming_uniform, kaiming_normal
+globals().update(_TYPED)
+
 __all__ = ["Generator", "philox4x32", "uniform", "normal", "truncated_normal",
-           "set_num_threads", "get_num_threads", "CudaUnavailableError"]
+           "set_num_threads", "get_num_threads", "CudaUnavailableError",
+           # the scheme catalog (winit._schemes), fans
+           *SCHEMES, *ALIASES, *_TYPED, "compute_fans", "calculate_gain",
+           "Initializer", "from_config", "get_scheme", "SCHEMES", "ALIASES", "Scheme", "Param"]

@@ -46,8 +46,11 @@ def rows(full: tuple[int, ...], reg: tuple[tuple[int, int], ...] | None):
 
 def generate(dist: int, params: tuple, shape: Any, dtype: Any, rng: Any, out: Any,
              region: Any, *, purpose: int = PURPOSE_VALUES, allowed=V.REAL_DTYPES,
-             device: str = "cpu") -> np.ndarray:
-    """Validate shape/dtype/region/out, take a stream, fill. ``params`` as _core.fill."""
+             device: str = "cpu", stream: int | None = None) -> np.ndarray:
+    """Validate shape/dtype/region/out, take a stream, fill. ``params`` as _core.fill.
+
+    ``stream``: use this stream id of ``rng`` instead of taking the next one (a scheme
+    that draws several substreams -- values and ``purpose`` words -- of one call)."""
     full = V.shape(shape)
     dt = V.dtype(dtype, allowed)
     reg = V.region(region, full)
@@ -64,7 +67,7 @@ def generate(dist: int, params: tuple, shape: Any, dtype: Any, rng: Any, out: An
         V.allocatable(rshape, dt)
         arr = None
     g = as_generator(rng)
-    stream = g.stream() | (purpose << 56)
+    stream = (g.stream() if stream is None else stream) | (purpose << 56)
     if gpu is not None:
         return gpu.fill(dist, _DT_CODE[dt], g.key, stream, params, starts, row_len)
     if arr is None:
@@ -128,7 +131,7 @@ def truncated_normal(shape: Any, mean: float = 0.0, std: float = 1.0, lo: float 
 
 
 def bits(shape: Any, *, rng: Any = None, out: np.ndarray | None = None, region: Any = None,
-         purpose: int = PURPOSE_VALUES) -> np.ndarray:
+         purpose: int = PURPOSE_VALUES, stream: int | None = None) -> np.ndarray:
     """Raw Philox words as uint32 (element i = word i % 4 of block i // 4)."""
     return generate(_core.DIST_BITS, (), shape, np.uint32, rng, out, region, purpose=purpose,
-                    allowed=(np.dtype(np.uint32),))
+                    allowed=(np.dtype(np.uint32),), stream=stream)
