@@ -23,8 +23,15 @@ CFLAGS += os.environ.get("WINIT_EXTRA_CFLAGS", "").split()
 LDFLAGS += os.environ.get("WINIT_EXTRA_LDFLAGS", "").split()
 
 
+# The SIMD levels (simd_*.c) compile the same block fills for their ISA with
+# per-file target pragmas and are chosen at run time: no -march flag here.
+FILL = [f"{CORE}/fill.c", f"{CORE}/simd_avx2.c", f"{CORE}/simd_avx512.c"]
+DEPENDS = [f"{CORE}/{h}" for h in ("fill.h", "fill_blocks.h", "simd_level.h", "simd_philox.h")] + [
+    f"{CORE}/include/winit/{h}.h" for h in ("common", "philox", "transforms", "mathfn", "element")]
+
+
 def ext(name, sources):
-    return Extension(name, sources, include_dirs=INCLUDE, extra_compile_args=CFLAGS,
+    return Extension(name, sources, include_dirs=INCLUDE, extra_compile_args=CFLAGS, depends=DEPENDS,
                      extra_link_args=LDFLAGS,
                      define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")])
 
@@ -45,7 +52,7 @@ class BuildExtWithKernels(build_ext):
 
 setup(cmdclass={"build_ext": BuildExtWithKernels}, ext_modules=cythonize(
     [
-        ext("winit._core._core", [f"{CORE}/_core.pyx", f"{CORE}/fill.c"]),
+        ext("winit._core._core", [f"{CORE}/_core.pyx", *FILL]),
         ext("winit._core._mathcheck", [f"{CORE}/_mathcheck.pyx"]),
     ],
     compiler_directives={"language_level": 3},

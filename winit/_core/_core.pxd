@@ -52,6 +52,7 @@ cdef extern from "fill.h" nogil:
     int winit_simd_level() noexcept
     int winit_set_simd_level(int level) noexcept
     int winit_simd_available(int level) noexcept
+    long long winit_f16_mismatches(int level, uint32_t start, uint32_t count) noexcept
 
 cdef extern from "winit/transforms.h" nogil:
     float winit_u01_co_f32(uint32_t w) noexcept

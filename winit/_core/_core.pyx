@@ -152,10 +152,22 @@ def simd_available():
 
 
 def set_simd_level(level):
-    """Cap the SIMD level ('portable', 'avx2', 'avx512'); returns the level in use."""
+    """Cap the SIMD level ('portable', 'avx2', 'avx512'): the level in use becomes the
+    best one available up to ``level``, and is returned. Every level gives the same bits."""
     if level not in SIMD_LEVELS:
         raise ValueError(f"SIMD level must be one of {SIMD_LEVELS}. Received: {level!r}")
     return SIMD_LEVELS[winit_set_simd_level(SIMD_LEVELS.index(level))]
+
+
+def _f16_mismatches(level, uint32_t start, uint32_t count):
+    """Test hook: how many float32 bit patterns start .. start+count-1 (mod 2**32) the
+    float16 conversion of SIMD level ``level`` maps differently from the header's
+    (None: level not available here)."""
+    cdef int lv = SIMD_LEVELS.index(level)
+    cdef long long r
+    with nogil:
+        r = winit_f16_mismatches(lv, start, count)
+    return None if r < 0 else r
 
 
 @cython.boundscheck(False)

@@ -24,9 +24,13 @@ typedef struct {
 } winit_fill_spec;
 
 /* The SIMD seam: fill nb whole Philox blocks b0 .. b0+nb-1 into out
- * (nb * elements-per-block values). One per (dist, dtype); every SIMD level
- * must produce the same bits as the portable one. */
-typedef void (*winit_blocks_fn)(const winit_fill_spec *s, uint64_t b0, size_t nb, void *out);
+ * (nb * elements-per-block values, any alignment). One per (dist, dtype) and SIMD
+ * level (fill_blocks.h); every level produces the same bits as the portable one.
+ * flags: WINIT_FILL_STREAM allows non-temporal stores (a large output that is not
+ * read back soon); levels without them ignore it. */
+enum { WINIT_FILL_STREAM = 1 };
+typedef void (*winit_blocks_fn)(const winit_fill_spec *s, uint64_t b0, size_t nb, void *out,
+                                unsigned flags);
 
 /* Is (dist, dtype) a supported combination? */
 int winit_fill_supported(int dist, int dtype);
@@ -43,9 +47,15 @@ void winit_fill_region(const winit_fill_spec *s, void *out, const uint64_t *row_
 void winit_set_num_threads(int n);
 int winit_get_num_threads(void);
 
-/* SIMD level: 0 portable, 1 avx2, 2 avx512 (best available if not capped). */
+/* SIMD level in use: the best the CPU and build support unless capped. */
+enum { WINIT_SIMD_PORTABLE = 0, WINIT_SIMD_AVX2 = 1, WINIT_SIMD_AVX512 = 2 };
 int winit_simd_level(void);
-int winit_set_simd_level(int level); /* returns the level actually in use */
+int winit_set_simd_level(int level); /* min(level, best available); returns it */
 int winit_simd_available(int level);
+
+/* Test hook: how many of the float32 bit patterns start .. start+count-1 (mod 2^32)
+ * the float16 conversion of `level` maps differently from the header's
+ * winit_f32_to_f16 (-1: level not available). */
+long long winit_f16_mismatches(int level, uint32_t start, uint32_t count);
 
 #endif /* WINIT_FILL_H */

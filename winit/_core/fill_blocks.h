@@ -1,75 +1,185 @@
-/* fill_blocks.h -- the portable block fills, written so gcc vectorises them:
- * a Philox pass over an L1-sized chunk of blocks (words kept in separate
- * arrays), then a math pass calling the header's per-block transforms.
- * Included once per ISA target with WINIT_SFX defining the name suffix. */
+/* fill_blocks.h -- the block fills: for each (dist, dtype), the function that fills nb
+ * whole Philox blocks. Written once, in plain C over the header set, so that gcc
+ * vectorises it; included once per SIMD level with WINIT_SFX naming the copy
+ * (fill.c: _portable; simd_avx2.c, simd_avx512.c: the same source under a target
+ * pragma, so every value is computed by the same operations at every level).
+ *
+ * Per chunk of WINIT_CHUNK blocks (L1-resident):
+ *   1. Philox pass: the words of the chunk into an array, in one of two layouts
+ *      (the level may bring its own hand-written pass, simd_philox.h):
+ *        WINIT_SOA: w[j * WINIT_CHUNK + i] = word j of block i
+ *        WINIT_NAT: w[4 * i + j]           = word j of block i (natural order)
+ *   2. Math pass: the header's per-block transform (element.h) for every block; the
+ *      layout is chosen per function for the fastest vectorised loop, the values
+ *      are the same either way.
+ *   3. float16 / bfloat16: the float32 values of the chunk, then the conversion
+ *      (the level may bring a vector one, WINIT_F16_CONVERT, equal for every
+ *      non-NaN input -- tests/test_simd.py checks all float32 bit patterns).
+ *   Output: straight into `out`, or (WINIT_FILL_STREAM and a level with
+ *   WINIT_STREAM_COPY) into an L1 stage and from there with non-temporal stores. */
 #include "fill.h"
+#include "simd_level.h" /* WINIT_FN, WINIT_CHUNK, layouts */
 
-#define WINIT_CAT2(a, b) a##b
-#define WINIT_CAT(a, b) WINIT_CAT2(a, b)
-#define WINIT_FN(name) WINIT_CAT(name, WINIT_SFX)
-
-#define WINIT_CHUNK 256 /* blocks per pass: 4 KiB of words */
-
+#ifndef WINIT_HAVE_PHILOX_PASS /* the portable pass: the header's Philox, block by block */
 static inline void WINIT_FN(philox_pass)(const winit_fill_spec *s, uint64_t b0, size_t nb,
-                                         uint32_t *restrict w0, uint32_t *restrict w1,
-                                         uint32_t *restrict w2, uint32_t *restrict w3) {
+                                         uint32_t *restrict w, int layout) {
     const uint32_t k0 = s->k0, k1 = s->k1;
     const uint64_t stream = s->stream;
     for (size_t i = 0; i < nb; i++) {
         winit_u32x4 r = winit_block_bits(k0, k1, stream, b0 + i);
-        w0[i] = r.v[0]; w1[i] = r.v[1]; w2[i] = r.v[2]; w3[i] = r.v[3];
+        for (int j = 0; j < 4; j++)
+            w[layout == WINIT_NAT ? 4 * i + j : j * WINIT_CHUNK + i] = r.v[j];
     }
 }
+#endif
 
-/* Defines blocks_<dist>_<dtype><sfx>(spec, b0, nb, out): Philox pass then BODY per block,
- * with w (winit_u32x4) and i (block index within the chunk) in scope and o = out + chunk. */
-#define WINIT_BLOCKS(NAME, T, EPB, BODY)                                                     \
-    static void WINIT_FN(NAME)(const winit_fill_spec *s, uint64_t b0, size_t nb, void *out) { \
-        uint32_t w0[WINIT_CHUNK], w1[WINIT_CHUNK], w2[WINIT_CHUNK], w3[WINIT_CHUNK];          \
-        T *restrict dst = (T *)out;                                                           \
-        for (size_t c = 0; c < nb; c += WINIT_CHUNK) {                                        \
-            size_t m = nb - c < WINIT_CHUNK ? nb - c : WINIT_CHUNK;                           \
-            WINIT_FN(philox_pass)(s, b0 + c, m, w0, w1, w2, w3);                              \
-            T *restrict o = dst + c * (EPB);                                                  \
-            for (size_t i = 0; i < m; i++) {                                                  \
-                winit_u32x4 w;                                                                \
-                w.v[0] = w0[i]; w.v[1] = w1[i]; w.v[2] = w2[i]; w.v[3] = w3[i];               \
-                BODY                                                                          \
-            }                                                                                 \
-        }                                                                                     \
+#ifndef WINIT_STREAM_COPY /* no non-temporal stores at this level */
+#define WINIT_STREAM_COPY(dst, src, bytes) memcpy((dst), (src), (bytes))
+#define WINIT_HAVE_STREAM 0
+#else
+#define WINIT_HAVE_STREAM 1
+#endif
+
+#ifndef WINIT_F16_CONVERT /* float32 -> float16 bits, the header's conversion */
+static inline void WINIT_FN(f16_convert)(uint16_t *restrict o, const float *restrict y, size_t n) {
+    for (size_t k = 0; k < n; k++) o[k] = winit_f32_to_f16(y[k]);
+}
+#define WINIT_F16_CONVERT WINIT_FN(f16_convert)
+#endif
+static inline void WINIT_FN(bf16_convert)(uint16_t *restrict o, const float *restrict y, size_t n) {
+    for (size_t k = 0; k < n; k++) o[k] = winit_f32_to_bf16(y[k]);
+}
+
+/* The word of block i, j of the chunk in layout L (w: the chunk's words). */
+#define WINIT_WORD(L, w, i, j) ((L) == WINIT_NAT ? (w)[4 * (i) + (j)] : (w)[(j) * WINIT_CHUNK + (i)])
+
+/* The math pass over m blocks of a chunk: BODY with w (winit_u32x4), i (block in the
+ * chunk), o (T *restrict, the chunk's output) and P (the spec's parameters) in scope. */
+#define WINIT_MATH_PASS(L, T, ws, m, o_, P_, BODY)                                   \
+    do {                                                                            \
+        T *restrict o = (o_);                                                       \
+        for (size_t i = 0; i < (m); i++) {                                          \
+            winit_u32x4 w;                                                          \
+            w.v[0] = WINIT_WORD(L, ws, i, 0); w.v[1] = WINIT_WORD(L, ws, i, 1);       \
+            w.v[2] = WINIT_WORD(L, ws, i, 2); w.v[3] = WINIT_WORD(L, ws, i, 3);       \
+            BODY                                                                    \
+        }                                                                           \
+    } while (0)
+
+/* Every header function inlined into the block fill, however large: the math pass
+ * vectorises only as one loop body. */
+#if defined(__GNUC__) || defined(__clang__)
+#define WINIT_FLATTEN __attribute__((flatten))
+#else
+#define WINIT_FLATTEN
+#endif
+
+/* Specialisations of a math pass STMT (which reads the parameters through P):
+ * none, or one copy per truncated-normal mode with the mode a constant in it -- so the
+ * header's `if (t->mode & ...)` folds away and the loop vectorises (gcc does not
+ * unswitch a loop this large). */
+#define WINIT_SPEC_NONE(PT, par, STMT) STMT
+#define WINIT_SPEC_TN_CASE(PT, par, STMT, M) \
+    case M: {                                \
+        PT q_ = (par);                       \
+        q_.mode = M;                         \
+        const PT *const P = &q_;             \
+        STMT;                                \
+    } break;
+#define WINIT_SPEC_TN(PT, par, STMT)                                                        \
+    switch ((par).mode) {                                                                   \
+        WINIT_SPEC_TN_CASE(PT, par, STMT, 0)                                                \
+        WINIT_SPEC_TN_CASE(PT, par, STMT, WINIT_TN_FLIP)                                     \
+        WINIT_SPEC_TN_CASE(PT, par, STMT, WINIT_TN_LOG)                                      \
+        WINIT_SPEC_TN_CASE(PT, par, STMT, WINIT_TN_LOG | WINIT_TN_FLIP)                      \
+        default: STMT;                                                                      \
     }
 
-WINIT_BLOCKS(bits_u32, uint32_t, 4, { for (int j = 0; j < 4; j++) o[4 * i + j] = w.v[j]; })
+/* blocks_<NAME><sfx>(spec, b0, nb, out, flags): T the output type, EPB elements per
+ * block, PT/PFIELD the parameter struct, L the layout, SPEC a specialisation above,
+ * BODY as in WINIT_MATH_PASS. */
+#define WINIT_BLOCKS(NAME, T, EPB, PT, PFIELD, L, SPEC, BODY)                               \
+    WINIT_FLATTEN static void WINIT_FN(NAME)(const winit_fill_spec *s, uint64_t b0, size_t nb, void *out,   \
+                               unsigned flags) {                                              \
+        uint32_t ws[4 * WINIT_CHUNK];                                                         \
+        T stage[(EPB) * WINIT_CHUNK];                                                         \
+        const PT par = s->PFIELD; /* a local copy: no aliasing with the output */           \
+        const PT *const P = &par;                                                             \
+        const int streaming = WINIT_HAVE_STREAM && (flags & WINIT_FILL_STREAM);              \
+        T *dst = (T *)out;                                                                    \
+        (void)P;                                                                              \
+        for (size_t c = 0; c < nb; c += WINIT_CHUNK) {                                        \
+            size_t m = nb - c < WINIT_CHUNK ? nb - c : WINIT_CHUNK;                           \
+            WINIT_FN(philox_pass)(s, b0 + c, m, ws, L);                                       \
+            T *o_c = streaming ? stage : dst + c * (EPB);                                     \
+            SPEC(PT, par, WINIT_MATH_PASS(L, T, ws, m, o_c, P, BODY));                        \
+            if (streaming) WINIT_STREAM_COPY(dst + c * (EPB), stage, m * (EPB) * sizeof(T));   \
+        }                                                                                     \
+        WINIT_STREAM_FENCE(streaming);                                                        \
+    }
 
-WINIT_BLOCKS(uniform_f32, float, 4, { winit_block_uniform_f32(w, s->af, o + 4 * i); })
-WINIT_BLOCKS(uniform_f64, double, 2, { winit_block_uniform_f64(w, s->ad, o + 2 * i); })
-WINIT_BLOCKS(uniform_f16, uint16_t, 4, {
-    float y[4]; winit_block_uniform_f32(w, s->af, y);
-    for (int j = 0; j < 4; j++) o[4 * i + j] = winit_f32_to_f16(y[j]); })
-WINIT_BLOCKS(uniform_bf16, uint16_t, 4, {
-    float y[4]; winit_block_uniform_f32(w, s->af, y);
-    for (int j = 0; j < 4; j++) o[4 * i + j] = winit_f32_to_bf16(y[j]); })
+/* float16 / bfloat16 from the float32 values of BODY (which writes o[4 * i + j]). */
+#define WINIT_BLOCKS_H16(NAME, CONVERT, PT, PFIELD, L, SPEC, BODY)                          \
+    WINIT_FLATTEN static void WINIT_FN(NAME)(const winit_fill_spec *s, uint64_t b0, size_t nb, void *out,   \
+                               unsigned flags) {                                              \
+        uint32_t ws[4 * WINIT_CHUNK];                                                         \
+        float y[4 * WINIT_CHUNK];                                                             \
+        uint16_t stage[4 * WINIT_CHUNK];                                                      \
+        const PT par = s->PFIELD;                                                             \
+        const PT *const P = &par;                                                             \
+        const int streaming = WINIT_HAVE_STREAM && (flags & WINIT_FILL_STREAM);              \
+        uint16_t *dst = (uint16_t *)out;                                                      \
+        (void)P;                                                                              \
+        for (size_t c = 0; c < nb; c += WINIT_CHUNK) {                                        \
+            size_t m = nb - c < WINIT_CHUNK ? nb - c : WINIT_CHUNK;                           \
+            WINIT_FN(philox_pass)(s, b0 + c, m, ws, L);                                       \
+            SPEC(PT, par, WINIT_MATH_PASS(L, float, ws, m, y, P, BODY));                      \
+            CONVERT(streaming ? stage : dst + 4 * c, y, 4 * m);                               \
+            if (streaming) WINIT_STREAM_COPY(dst + 4 * c, stage, m * 4 * sizeof(uint16_t));    \
+        }                                                                                     \
+        WINIT_STREAM_FENCE(streaming);                                                        \
+    }
 
-WINIT_BLOCKS(normal_f32, float, 4, { winit_block_normal_f32(w, s->af, o + 4 * i); })
-WINIT_BLOCKS(normal_f64, double, 2, { winit_block_normal_f64(w, s->ad, o + 2 * i); })
-WINIT_BLOCKS(normal_f16, uint16_t, 4, {
-    float y[4]; winit_block_normal_f32(w, s->af, y);
-    for (int j = 0; j < 4; j++) o[4 * i + j] = winit_f32_to_f16(y[j]); })
-WINIT_BLOCKS(normal_bf16, uint16_t, 4, {
-    float y[4]; winit_block_normal_f32(w, s->af, y);
-    for (int j = 0; j < 4; j++) o[4 * i + j] = winit_f32_to_bf16(y[j]); })
+#ifndef WINIT_STREAM_FENCE
+#define WINIT_STREAM_FENCE(streaming) ((void)(streaming))
+#endif
 
-WINIT_BLOCKS(truncnorm_f32, float, 4, { winit_block_truncnorm_f32(w, &s->tf, o + 4 * i); })
-WINIT_BLOCKS(truncnorm_f64, double, 2, { winit_block_truncnorm_f64(w, &s->td, o + 2 * i); })
-WINIT_BLOCKS(truncnorm_f16, uint16_t, 4, {
-    float y[4]; winit_block_truncnorm_f32(w, &s->tf, y);
-    for (int j = 0; j < 4; j++) o[4 * i + j] = winit_f32_to_f16(y[j]); })
-WINIT_BLOCKS(truncnorm_bf16, uint16_t, 4, {
-    float y[4]; winit_block_truncnorm_f32(w, &s->tf, y);
-    for (int j = 0; j < 4; j++) o[4 * i + j] = winit_f32_to_bf16(y[j]); })
+/* raw words; uniform / normal: P = the affine map; truncated normal: P = its constants */
+WINIT_BLOCKS(bits_u32, uint32_t, 4, winit_affine_f32, af, WINIT_NAT, WINIT_SPEC_NONE,
+             { for (int j = 0; j < 4; j++) o[4 * i + j] = w.v[j]; })
 
-WINIT_BLOCKS(polar_f32, float, 4, { winit_block_polar_f32(w, &s->pf, o + 4 * i); })
-WINIT_BLOCKS(polar_f64, double, 2, { winit_block_polar_f64(w, &s->pd, o + 2 * i); })
+#define WINIT_UNIFORM_F32 { winit_block_uniform_f32(w, *P, o + 4 * i); }
+#define WINIT_NORMAL_F32 { winit_block_normal_f32(w, *P, o + 4 * i); }
+#define WINIT_TRUNCNORM_F32 { winit_block_truncnorm_f32(w, P, o + 4 * i); }
+
+WINIT_BLOCKS(uniform_f32, float, 4, winit_affine_f32, af, WINIT_NAT, WINIT_SPEC_NONE, WINIT_UNIFORM_F32)
+WINIT_BLOCKS(uniform_f64, double, 2, winit_affine_f64, ad, WINIT_SOA, WINIT_SPEC_NONE,
+             { winit_block_uniform_f64(w, *P, o + 2 * i); })
+WINIT_BLOCKS_H16(uniform_f16, WINIT_F16_CONVERT, winit_affine_f32, af, WINIT_NAT, WINIT_SPEC_NONE,
+                 WINIT_UNIFORM_F32)
+WINIT_BLOCKS_H16(uniform_bf16, WINIT_FN(bf16_convert), winit_affine_f32, af, WINIT_NAT, WINIT_SPEC_NONE,
+                 WINIT_UNIFORM_F32)
+
+WINIT_BLOCKS(normal_f32, float, 4, winit_affine_f32, af, WINIT_SOA, WINIT_SPEC_NONE, WINIT_NORMAL_F32)
+WINIT_BLOCKS(normal_f64, double, 2, winit_affine_f64, ad, WINIT_SOA, WINIT_SPEC_NONE,
+             { winit_block_normal_f64(w, *P, o + 2 * i); })
+WINIT_BLOCKS_H16(normal_f16, WINIT_F16_CONVERT, winit_affine_f32, af, WINIT_SOA, WINIT_SPEC_NONE,
+                 WINIT_NORMAL_F32)
+WINIT_BLOCKS_H16(normal_bf16, WINIT_FN(bf16_convert), winit_affine_f32, af, WINIT_SOA, WINIT_SPEC_NONE,
+                 WINIT_NORMAL_F32)
+
+WINIT_BLOCKS(truncnorm_f32, float, 4, winit_tn_f32, tf, WINIT_NAT, WINIT_SPEC_TN, WINIT_TRUNCNORM_F32)
+WINIT_BLOCKS(truncnorm_f64, double, 2, winit_tn_f64, td, WINIT_SOA, WINIT_SPEC_TN,
+             { winit_block_truncnorm_f64(w, P, o + 2 * i); })
+WINIT_BLOCKS_H16(truncnorm_f16, WINIT_F16_CONVERT, winit_tn_f32, tf, WINIT_NAT, WINIT_SPEC_TN,
+                 WINIT_TRUNCNORM_F32)
+WINIT_BLOCKS_H16(truncnorm_bf16, WINIT_FN(bf16_convert), winit_tn_f32, tf, WINIT_NAT, WINIT_SPEC_TN,
+                 WINIT_TRUNCNORM_F32)
+
+WINIT_BLOCKS(polar_f32, float, 4, winit_polar_f32, pf, WINIT_SOA, WINIT_SPEC_NONE,
+             { winit_block_polar_f32(w, P, o + 4 * i); })
+WINIT_BLOCKS(polar_f64, double, 2, winit_polar_f64, pd, WINIT_SOA, WINIT_SPEC_NONE,
+             { winit_block_polar_f64(w, P, o + 2 * i); })
 
 /* [dist][dtype], NULL where unsupported */
 static const winit_blocks_fn WINIT_FN(winit_blocks_table)[WINIT_N_DIST][WINIT_N_DTYPE] = {

@@ -26,16 +26,29 @@ WINIT_HD uint32_t winit_mulhilo32(uint32_t a, uint32_t b, uint32_t *hi) {
 #endif
 }
 
+/* The round's data flow, written once for any lane type: the scalar round below
+ * and the host SIMD passes (winit/_core/simd_philox.h) expand it.
+ * MULHILO(m, x, lo, hi) sets lo / hi to the low / high 32 bits of m * x (m is
+ * WINIT_PHILOX_M0 or _M1; only the low 32 bits of x are used); XOR3(a, b, c) is
+ * a ^ b ^ c. SIMD lanes wider than 32 bits may carry garbage above bit 31. */
+#define WINIT_PHILOX_ROUND_LANES(T, c0, c1, c2, c3, k0, k1, MULHILO, XOR3) \
+    do {                                                                   \
+        T lo0_, hi0_, lo1_, hi1_;                                          \
+        MULHILO(WINIT_PHILOX_M0, c0, lo0_, hi0_);                          \
+        MULHILO(WINIT_PHILOX_M1, c2, lo1_, hi1_);                          \
+        c0 = XOR3(hi1_, c1, k0);                                           \
+        c1 = lo1_;                                                         \
+        c2 = XOR3(hi0_, c3, k1);                                           \
+        c3 = lo0_;                                                         \
+    } while (0)
+
+#define WINIT_MULHILO32_(m, x, lo, hi) ((lo) = winit_mulhilo32((m), (x), &(hi)))
+#define WINIT_XOR3_(a, b, c) ((a) ^ (b) ^ (c))
+
 WINIT_HD winit_u32x4 winit_philox4x32_round(winit_u32x4 c, winit_u32x2 k) {
-    uint32_t hi0, hi1;
-    uint32_t lo0 = winit_mulhilo32(WINIT_PHILOX_M0, c.v[0], &hi0);
-    uint32_t lo1 = winit_mulhilo32(WINIT_PHILOX_M1, c.v[2], &hi1);
-    winit_u32x4 r;
-    r.v[0] = hi1 ^ c.v[1] ^ k.v[0];
-    r.v[1] = lo1;
-    r.v[2] = hi0 ^ c.v[3] ^ k.v[1];
-    r.v[3] = lo0;
-    return r;
+    WINIT_PHILOX_ROUND_LANES(uint32_t, c.v[0], c.v[1], c.v[2], c.v[3], k.v[0], k.v[1],
+                             WINIT_MULHILO32_, WINIT_XOR3_);
+    return c;
 }
 
 WINIT_HD winit_u32x2 winit_philox4x32_bumpkey(winit_u32x2 k) {
