@@ -22,7 +22,7 @@ libfuzzer)
     clang -O1 $COMMON -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         tests/fuzz/fill_fuzz.c $SRCS -lm -o "$OUT/fill_fuzz"
     "$OUT/fill_fuzz" -max_total_time="$secs" -print_final_stats=1 -max_len=160 \
-        -timeout=20 -rss_limit_mb=2048 "$OUT/corpus" 2>&1 | tee "$OUT/libfuzzer.log" | grep -E "^#[0-9]+ *(DONE|INITED|pulse)|stat::|ERROR|SUMMARY|check failed|runtime error" || true
+        -timeout=20 -rss_limit_mb=2048 -artifact_prefix="$OUT/" "$OUT/corpus" 2>&1 | tee "$OUT/libfuzzer.log" | grep -E "^#[0-9]+ *(DONE|INITED|pulse)|stat::|ERROR|SUMMARY|check failed|runtime error" || true
     exit "${PIPESTATUS[0]}"
     ;;
 asan)
