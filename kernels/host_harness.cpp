@@ -85,7 +85,7 @@ int main(int argc, char **argv) {
         FIELD(winit_tn_f32, loc); FIELD(winit_tn_f32, scale); FIELD(winit_tn_f32, lo);
         FIELD(winit_tn_f32, hi); FIELD(winit_tn_f32, pa); FIELD(winit_tn_f32, qb);
         FIELD(winit_tn_f32, d); FIELD(winit_tn_f32, lb); FIELD(winit_tn_f32, r);
-        FIELD(winit_tn_f32, omr); FIELD(winit_tn_f32, mode);
+        FIELD(winit_tn_f32, omr); FIELD(winit_tn_f32, mode); FIELD(winit_tn_f32, wide);
         FIELD(winit_tn_f64, loc); FIELD(winit_tn_f64, scale); FIELD(winit_tn_f64, lo);
         FIELD(winit_tn_f64, hi); FIELD(winit_tn_f64, pa); FIELD(winit_tn_f64, qb);
         FIELD(winit_tn_f64, d); FIELD(winit_tn_f64, lb); FIELD(winit_tn_f64, r);

@@ -346,22 +346,21 @@ def test_fuzz_set_num_threads(ns):
 
 # ---------------------------------------------------------------- findings pinned as tests
 
-@pytest.mark.xfail(strict=True, reason="BUG: uniform() with (high - low) or the bounds beyond "
-                   "the compute dtype's range gives NaN/inf instead of a ValueError (see "
-                   "docs/reliability.md, 'Bugs found')")
 @pytest.mark.parametrize("low, high, dtype", [(-1e39, 1e39, "float32"), (-1e308, 1e308, "float64"),
                                               (-3e38, 3e38, "float32")])
 def test_uniform_range_beyond_dtype(low, high, dtype):
-    try:
-        x = winit.uniform((1000,), low, high, dtype=dtype, rng=0)
-    except ValueError:
-        return
-    assert np.isfinite(x).all() and (x >= low).all() and (x <= high).all()
+    """Found by fuzzing: (high - low) beyond the compute dtype gave NaN/inf; now refused."""
+    g = winit.Generator(0)
+    with pytest.raises(ValueError, match=r"`low` and `high`.*high - low="):
+        winit.uniform((1000,), low, high, dtype=dtype, rng=g)
+    assert g.position == 0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (found by tests/fuzz/fill_fuzz.c): float32 truncated "
-                   "normal with standardised bounds beyond ~1e19 gives NaN: the log-branch "
-                   "constants (log Phi(b) ~ -b^2/2) overflow float32 in winit_tn_setup_f32")
 def test_truncated_normal_huge_standardised_bounds_float32():
-    x = winit.truncated_normal((100,), 0.0, 1.0, 1e30, 1e31, dtype="float32", rng=0)
-    assert not np.isnan(x).any()
+    """Found by libFuzzer: float32 constants overflowed (NaN); float32 now computes such
+    intervals in float64 (WINIT_TN_WIDE), and bounds beyond 1e150 std are refused."""
+    for dt in ("float32", "float64"):
+        x = winit.truncated_normal((100,), 0.0, 1.0, 1e30, 1e31, dtype=dt, rng=0)
+        assert np.isfinite(x).all() and (x >= 1e30).all() and (x <= 1e31).all()
+    with pytest.raises(ValueError, match=r"`hi`.*standard deviations"):
+        winit.truncated_normal((100,), 0.0, 1.0, 1.0, 1e200, rng=0)

@@ -200,7 +200,9 @@ def _params(dist: int) -> list[tuple]:
                 truncnorm_params(0.1, 0.02, -0.3, 0.05, "absolute"),  # asymmetric
                 truncnorm_params(0.0, 1.0, 10.0, 12.0, "std"),     # far tail: float32 log branch
                 truncnorm_params(0.0, 1.0, -41.0, -40.0, "std"),   # far tail: float64 log branch
-                truncnorm_params(1.0, 2.0, -math.inf, 0.5, "absolute")]  # one-sided
+                truncnorm_params(1.0, 2.0, -math.inf, 0.5, "absolute"),  # one-sided
+                truncnorm_params(0.0, 1.0, 3.0, 3.0001, "std"),    # narrow: float32 wide mode
+                truncnorm_params(0.0, 1.0, -1e20, -1e19, "std")]   # far out: float32 wide mode
     if dist == _core.DIST_POLAR:
         return [(1.3, 0.0, 0), (0.7, 1.0 - math.exp(-4.0), 1)]
     raise AssertionError(dist)

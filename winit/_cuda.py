@@ -50,12 +50,14 @@ class CudaUnavailableError(RuntimeError):
 # The kernels' parameter structs (the header's own), as numpy records with C layout.
 # kernels/host_harness.cpp prints the real offsets; tests/test_kernels_host.py compares.
 _TN = ("loc", "scale", "lo", "hi", "pa", "qb", "d", "lb", "r", "omr")
+_TN64 = np.dtype([(f, "<f8") for f in _TN] + [("mode", "<i4")], align=True)
 PARAM_DTYPES = {
     "winit_knone": np.dtype([("unused", "<i4")], align=True),
     "winit_affine_f32": np.dtype([("loc", "<f4"), ("scale", "<f4")], align=True),
     "winit_affine_f64": np.dtype([("loc", "<f8"), ("scale", "<f8")], align=True),
-    "winit_tn_f32": np.dtype([(f, "<f4") for f in _TN] + [("mode", "<i4")], align=True),
-    "winit_tn_f64": np.dtype([(f, "<f8") for f in _TN] + [("mode", "<i4")], align=True),
+    "winit_tn_f64": _TN64,
+    "winit_tn_f32": np.dtype([(f, "<f4") for f in _TN] + [("mode", "<i4"), ("wide", _TN64)],
+                             align=True),
     "winit_polar_f32": np.dtype([("scale", "<f4"), ("c", "<f4"), ("mode", "<i4")], align=True),
     "winit_polar_f64": np.dtype([("scale", "<f8"), ("c", "<f8"), ("mode", "<i4")], align=True),
 }
@@ -135,6 +137,9 @@ def param_bytes(dist: int, dtype_code: int, params: tuple) -> bytes:
         t = _core.tn_setup(*(float(p) for p in params), f64)
         for f in _TN + ("mode",):
             rec[f] = t[f]
+        if not f64:
+            for f in _TN + ("mode",):
+                rec["wide"][f] = t["wide"][f]
     elif dist == _core.DIST_POLAR:
         scale, c, mode = params
         rec["scale"], rec["c"], rec["mode"] = scale, c, mode

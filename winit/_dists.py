@@ -57,6 +57,8 @@ def generate(dist: int, params: tuple, shape: Any, dtype: Any, rng: Any, out: An
     rshape, starts, row_len = rows(full, reg)
     if not full:
         rshape = ()
+    if dist in (_core.DIST_UNIFORM, _core.DIST_NORMAL):
+        _check_affine(dist, params, dt)
     gpu = None
     if device != "cpu":  # GPU hook (winit/_cuda.py): checks device and `out`, then raises
         from . import _cuda  # CudaUnavailableError if no GPU; same stream and params below
@@ -65,15 +67,31 @@ def generate(dist: int, params: tuple, shape: Any, dtype: Any, rng: Any, out: An
         arr = V.out_array(out, rshape, dt)
     else:
         V.allocatable(rshape, dt)
-        arr = None
+        arr = np.empty(rshape, dt)  # before the stream: a failed allocation takes none
     g = as_generator(rng)
     stream = (g.stream() if stream is None else stream) | (purpose << 56)
     if gpu is not None:
         return gpu.fill(dist, _DT_CODE[dt], g.key, stream, params, starts, row_len)
-    if arr is None:
-        arr = np.empty(rshape, dt)
     _core.fill(arr, dist, _DT_CODE[dt], g.key, stream, params, starts, row_len)
     return arr
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _check_affine(dist: int, params: tuple, dt: np.dtype) -> None:
+    """loc + scale * x is computed in float32 for the float32 family: both must be
+    finite there (uniform's scale is high - low, which can overflow when both are finite)."""
+    loc, scale = params
+    limit = float(np.finfo(np.float64).max) if dt == np.float64 else _FLOAT32_MAX
+    if abs(loc) <= limit and abs(scale) <= limit:
+        return
+    calc = "float64" if dt == np.float64 else "float32"
+    if dist == _core.DIST_UNIFORM:
+        raise ValueError(f"Arguments `low` and `high` must be finite in {calc} with a finite "
+                         f"range high - low. Received: low={loc!r}, high - low={scale!r}")
+    raise ValueError(f"Arguments `mean` and `std` must be finite in {calc}. "
+                     f"Received: mean={loc!r}, std={scale!r}")
 
 
 def uniform(shape: Any, low: float = 0.0, high: float = 1.0, *, dtype: Any = "float32",
@@ -114,7 +132,16 @@ def truncnorm_params(mean: Any, std: Any, lo: Any, hi: Any, bounds: str) -> tupl
     else:
         a, b = (lo - mean) / std, (hi - mean) / std
         lo_abs, hi_abs = lo, hi
+    for v, name in ((a, "lo"), (b, "hi")):
+        if math.isfinite(v) and abs(v) > TRUNCNORM_MAX_SIGMA:
+            raise ValueError(f"Argument `{name}` is {abs(v):.3g} standard deviations from `mean`; "
+                             f"truncated_normal supports bounds within {TRUNCNORM_MAX_SIGMA:g} "
+                             f"std (or infinite). Received: {name}={lo if name == 'lo' else hi!r}")
     return (a, b, mean, std, lo_abs, hi_abs)
+
+
+# log Phi(b) ~ -b^2/2 must stay finite in float64 (the far-tail constants)
+TRUNCNORM_MAX_SIGMA = 1e150
 
 
 def truncated_normal(shape: Any, mean: float = 0.0, std: float = 1.0, lo: float = -2.0,

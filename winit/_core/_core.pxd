@@ -13,12 +13,13 @@ cdef extern from "winit/element.h" nogil:
         float loc, scale
     ctypedef struct winit_affine_f64:
         double loc, scale
-    ctypedef struct winit_tn_f32:
-        float loc, scale, lo, hi, pa, qb, d, lb, r, omr
-        int32_t mode
     ctypedef struct winit_tn_f64:
         double loc, scale, lo, hi, pa, qb, d, lb, r, omr
         int32_t mode
+    ctypedef struct winit_tn_f32:
+        float loc, scale, lo, hi, pa, qb, d, lb, r, omr
+        int32_t mode
+        winit_tn_f64 wide
     ctypedef struct winit_polar_f32:
         float scale, c
         int32_t mode

@@ -69,16 +69,19 @@ def _as_words(x, int n, str name):
 def tn_setup(double a, double b, double loc, double scale, double lo, double hi, bint f64):
     """Truncated-normal constants exactly as the fill uses them (for the GPU path and
     tests): dict of loc, scale, lo, hi, pa, qb, d, lb, r, omr (Python floats holding
-    float32 or float64 values) and mode."""
+    float32 or float64 values) and mode; float32 adds ``wide``, the float64 constants
+    its WINIT_TN_WIDE mode uses."""
     cdef winit_tn_f32 t
-    cdef winit_tn_f64 u
     if f64:
-        u = winit_tn_setup_f64(a, b, loc, scale, lo, hi)
-        return dict(loc=u.loc, scale=u.scale, lo=u.lo, hi=u.hi, pa=u.pa, qb=u.qb, d=u.d,
-                    lb=u.lb, r=u.r, omr=u.omr, mode=u.mode)
+        return _tn64(winit_tn_setup_f64(a, b, loc, scale, lo, hi))
     t = winit_tn_setup_f32(a, b, loc, scale, lo, hi)
     return dict(loc=t.loc, scale=t.scale, lo=t.lo, hi=t.hi, pa=t.pa, qb=t.qb, d=t.d,
-                lb=t.lb, r=t.r, omr=t.omr, mode=t.mode)
+                lb=t.lb, r=t.r, omr=t.omr, mode=t.mode, wide=_tn64(t.wide))
+
+
+cdef dict _tn64(winit_tn_f64 u):
+    return dict(loc=u.loc, scale=u.scale, lo=u.lo, hi=u.hi, pa=u.pa, qb=u.qb, d=u.d,
+                lb=u.lb, r=u.r, omr=u.omr, mode=u.mode)
 
 
 def fill(cnp.ndarray out, int dist, int dtype_code, key, uint64_t stream, tuple params,

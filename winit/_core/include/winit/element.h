@@ -127,6 +127,15 @@ WINIT_HD winit_tn_f32 winit_tn_setup_f32(double a, double b, double loc, double 
     t.loc = (float)loc; t.scale = (float)scale; t.lo = winit_f32_round_up(lo); t.hi = winit_f32_round_down(hi);
     t.pa = (float)c[0]; t.qb = (float)c[1]; t.d = (float)c[2];
     t.lb = (float)c[3]; t.r = (float)c[4]; t.omr = (float)c[5];
+    t.wide = winit_tn_setup_f64(a, b, loc, scale, lo, hi);
+    /* float32 resolves p (or log p) over the interval to ~2^-20 of its width only if
+     * the mass is not tiny next to p itself; and its constants need |a|, |b| < 1e15. */
+    double fa = a < 0 ? -a : a, fb = b < 0 ? -b : b;
+    int far = (fa < 1e300 && fa > 1e15) || (fb < 1e300 && fb > 1e15);
+    int narrow = (t.mode & WINIT_TN_LOG)
+        ? (c[3] - winit_log_ndtr(t.mode & WINIT_TN_FLIP ? -b : a)) * 16.0 < -c[3]
+        : c[2] * 16.0 < (c[0] + c[2] < 0.5 ? c[0] + c[2] : 0.5);
+    if (far || narrow) t.mode |= WINIT_TN_WIDE;
     return t;
 }
 

@@ -71,6 +71,13 @@ WINIT_HD void winit_box_muller_f64(double u_r, double u_t, double *z0, double *z
  * The constants come from winit_tn_setup_* (host, once per call). */
 #define WINIT_TN_FLIP 1 /* negate x: the interval was reflected */
 #define WINIT_TN_LOG 2  /* far-tail log-space branch */
+#define WINIT_TN_WIDE 4 /* float32 output computed in float64: the interval is too narrow
+                           (or too far out) for float32 arithmetic to resolve it */
+
+typedef struct {
+    double loc, scale, lo, hi, pa, qb, d, lb, r, omr;
+    int32_t mode;
+} winit_tn_f64;
 
 typedef struct {
     float loc, scale;   /* y = loc + scale * x */
@@ -78,29 +85,8 @@ typedef struct {
     float pa, qb, d;    /* direct branch */
     float lb, r, omr;   /* log branch: omr = 1 - r */
     int32_t mode;
+    winit_tn_f64 wide;  /* WINIT_TN_WIDE: computed in float64, then rounded */
 } winit_tn_f32;
-
-typedef struct {
-    double loc, scale, lo, hi, pa, qb, d, lb, r, omr;
-    int32_t mode;
-} winit_tn_f64;
-
-WINIT_HD float winit_truncnorm_f32(float u, const winit_tn_f32 *t) {
-    float x;
-    if (t->mode & WINIT_TN_LOG) {
-        x = winit_ndtri_logf(t->lb + winit_logf(fmaf(u, t->omr, t->r)));
-    } else {
-        float p = fmaf(u, t->d, t->pa);
-        float q = fmaf(1.0f - u, t->d, t->qb);
-        int lower = p <= 0.5f;
-        x = winit_ndtri_lowerf(lower ? p : q);
-        x = lower ? x : -x;
-    }
-    x = (t->mode & WINIT_TN_FLIP) ? -x : x;
-    float y = fmaf(x, t->scale, t->loc);
-    y = y < t->lo ? t->lo : y;
-    return y > t->hi ? t->hi : y;
-}
 
 WINIT_HD double winit_truncnorm_f64(double u, const winit_tn_f64 *t) {
     double x;
@@ -118,6 +104,29 @@ WINIT_HD double winit_truncnorm_f64(double u, const winit_tn_f64 *t) {
     y = y < t->lo ? t->lo : y;
     return y > t->hi ? t->hi : y;
 }
+
+WINIT_HD float winit_truncnorm_f32(float u, const winit_tn_f32 *t) {
+    float x;
+    if (t->mode & WINIT_TN_WIDE) { /* u is exact in double; one rounding to float */
+        float y = (float)winit_truncnorm_f64((double)u, &t->wide);
+        y = y < t->lo ? t->lo : y;
+        return y > t->hi ? t->hi : y;
+    }
+    if (t->mode & WINIT_TN_LOG) {
+        x = winit_ndtri_logf(t->lb + winit_logf(fmaf(u, t->omr, t->r)));
+    } else {
+        float p = fmaf(u, t->d, t->pa);
+        float q = fmaf(1.0f - u, t->d, t->qb);
+        int lower = p <= 0.5f;
+        x = winit_ndtri_lowerf(lower ? p : q);
+        x = lower ? x : -x;
+    }
+    x = (t->mode & WINIT_TN_FLIP) ? -x : x;
+    float y = fmaf(x, t->scale, t->loc);
+    y = y < t->lo ? t->lo : y;
+    return y > t->hi ? t->hi : y;
+}
+
 
 /* Thresholds (standardised, after reflection) below which b uses the log branch:
  * Phi(-9) ~ 1e-19 keeps float32 p far from subnormal; Phi(-35) ~ 1e-268 for float64. */
