@@ -1,0 +1,42 @@
+"""winit.keras: every winit scheme as a registered Keras 3 initializer.
+
+    import keras
+    import winit.keras
+
+    layer = keras.layers.Dense(64, kernel_initializer=winit.keras.SparseInit(sparsity=0.3))
+    layer = keras.layers.Dense(64, kernel_initializer="winit>GlorotUniform")
+
+The import rule: ``import winit.keras`` registers the classes with Keras
+(``register_keras_serializable(package="winit")``). It must run before
+``keras.models.load_model`` of a model that uses them: Keras 3 has no plugin entry
+points and imports no third-party module while loading. ``import winit`` alone does
+not import Keras (it would cost seconds), so it does not register them.
+
+Seeds (as Keras' own initializers): ``seed=None`` draws an int from Python's
+``random`` at construction and stores ``null`` in the config; an int ``S`` gives
+``winit.<scheme>(shape, rng=S)`` on every call; a ``keras.random.SeedGenerator``
+with state ``[s, k]`` gives the stream ``k`` of ``winit.Generator(s)`` and advances.
+See docs/keras.md.
+"""
+from __future__ import annotations
+
+try:
+    import keras as _keras
+except ImportError as e:  # pragma: no cover - exercised by users without keras
+    raise ImportError("winit.keras needs Keras 3 and a backend (jax, torch or tensorflow): "
+                      "pip install 'winit[keras]' (Keras + jax)") from e
+
+if int(_keras.__version__.split(".")[0]) < 3:  # pragma: no cover
+    raise ImportError(f"winit.keras needs Keras 3; found keras {_keras.__version__}")
+
+from ._initializers import (ALIAS_CLASSES, CLASSES, WinitInitializer, seed_to_generator,
+                            to_tensor)
+
+globals().update(CLASSES)
+globals().update(ALIAS_CLASSES)
+
+__all__ = ["WinitInitializer", "seed_to_generator", "to_tensor", *CLASSES, *ALIAS_CLASSES]
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,329 @@
+"""The Keras 3 initializer classes, generated from the scheme registry.
+
+One class per registered scheme (``winit.SCHEMES``), CamelCase of the function name
+(``uniform`` -> ``RandomUniform``, ``normal`` -> ``RandomNormal`` as in Keras), plus
+``HeUniform``/``HeNormal``/``XavierUniform``/``XavierNormal`` as registered
+subclasses of the Kaiming/Glorot classes. Nothing about a scheme is written here:
+its parameters, defaults and validation come from ``winit.get_scheme(name)`` and
+the values from the bound ``winit.Initializer``. This module adds the Keras parts:
+seeds, dtypes, conversion to the backend tensor, configs and registration.
+"""
+from __future__ import annotations
+
+import inspect
+import re
+import random as _pyrandom
+import textwrap
+from typing import Any
+
+import keras
+import numpy as np
+
+from .._fans import DEFAULT_IN_AXIS, DEFAULT_OUT_AXIS
+from .._generator import Generator
+from .._schemes import REQUIRED, SCHEMES, Initializer as _WinitInitializer, Scheme
+
+__all__ = ["WinitInitializer", "CLASSES", "ALIAS_CLASSES", "seed_to_generator", "to_tensor"]
+
+PACKAGE = "winit"
+
+# Keras' names where CamelCase of the function name is not it.
+_CLASS_NAME = {"uniform": "RandomUniform", "normal": "RandomNormal"}
+# Registered alias classes (Keras' He*/the Xavier spelling): alias -> canonical scheme.
+_ALIAS_CLASS = {"HeUniform": "kaiming_uniform", "HeNormal": "kaiming_normal",
+                "XavierUniform": "glorot_uniform", "XavierNormal": "glorot_normal"}
+# The one default the facade adds: the functional sparse_init has no default for
+# `sparsity`, but Keras builds an initializer from a bare string identifier
+# (`kernel_initializer="winit>SparseInit"`, `keras.initializers.get(...)`) with no
+# arguments. 0.1 is the value of torch.nn.init.sparse_'s example.
+FACADE_DEFAULTS = {"sparse_init": {"sparsity": 0.1}}
+# The axis arguments a Keras class takes (schemes that read fans/axes); `layout` is
+# not one: Keras kernels are (..., in, out) on every backend.
+AXIS_ARGS = (("in_axis", DEFAULT_IN_AXIS), ("out_axis", DEFAULT_OUT_AXIS), ("batch_axis", ()))
+
+_PARAM_DOC = {  # what a parameter means (its default and validation come from the registry)
+    "value": "the fill value (real or complex; complex is stored as {'real', 'imag'}).",
+    "low": "lower bound (inclusive).", "high": "upper bound (exclusive).",
+    "mean": "mean of the normal.",
+    "std": "standard deviation of the normal (before truncation for TruncatedNormal).",
+    "lo": "lower truncation bound (absolute, or in units of `std` with bounds='std').",
+    "hi": "upper truncation bound (absolute, or in units of `std` with bounds='std').",
+    "bounds": "'absolute' (lo/hi are values) or 'std' (lo/hi are multiples of std around "
+              "mean, as Keras/JAX).",
+    "scale": "target variance is scale / n, n the fan chosen by `mode`.",
+    "mode": "which fan: 'fan_in', 'fan_out', 'fan_avg' or 'fan_geo_avg'.",
+    "distribution": "the distribution of the values ('untruncated_normal', Keras' name, is "
+                    "read as 'normal').",
+    "gain": "multiplies the standard deviation (or the orthogonal matrix); "
+            "`winit.calculate_gain(nonlinearity)` gives torch's table.",
+    "groups": "number of groups of output channels (a grouped convolution).",
+    "shift": "roll the result circularly along axis 0 (int) or axes 0, 1, ... (tuple).",
+    "sparsity": "fraction of each input unit's outgoing weights that are zero "
+                "(exactly ceil(sparsity * fan_out) of them).",
+    "in_axis": "input axis or axes of the kernel for the fans (JAX semantics).",
+    "out_axis": "output axis or axes of the kernel for the fans (JAX semantics).",
+    "batch_axis": "axes counted in neither fan (JAX semantics).",
+}
+
+
+# ------------------------------------------------------------------ seeds
+
+def _check_seed(seed: Any) -> Any:
+    """Keras' seed rule (RandomInitializer): None, a non-negative int, a SeedGenerator
+    or its serialized config; anything else is a ValueError in Keras' words."""
+    if seed is None:
+        return None
+    if isinstance(seed, dict):
+        seed = keras.saving.deserialize_keras_object(seed)
+    if isinstance(seed, keras.random.SeedGenerator):
+        return seed
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        if seed < 0:
+            raise ValueError("`seed` argument should be an instance of "
+                             "`keras.random.SeedGenerator()` or a non-negative integer. "
+                             f"Received: seed={seed}")
+        return seed
+    raise ValueError("`seed` argument should be an instance of `keras.random.SeedGenerator()` "
+                     f"or an integer. Received: seed={seed!r} of type {type(seed).__name__}")
+
+
+def seed_to_generator(seed: Any) -> Generator:
+    """The winit Generator of one initializer call (the documented seed mapping).
+
+    - an int ``S`` -> ``winit.Generator(S)`` at stream 0: every call gives the bits of
+      ``winit.<scheme>(shape, rng=S)``;
+    - a ``keras.random.SeedGenerator``: ``next()`` returns its state ``[s, k]``
+      (``s`` its seed, ``k`` the number of calls before this one) -> ``winit.Generator(s)``
+      at stream ``k``: successive calls give the bits of successive calls of
+      ``winit.<scheme>(shape, rng=winit.Generator(s))``. (Keras itself reads an int
+      seed ``S`` as the state ``[S, 0]``; so does this mapping.)
+    """
+    if isinstance(seed, keras.random.SeedGenerator):
+        s0, s1 = (int(w) & 0xFFFFFFFF for w in keras.ops.convert_to_numpy(seed.next()))
+        g = Generator(s0)
+        g.__setstate__({**g.__getstate__(), "next_stream": s1})
+        return g
+    return Generator(seed)
+
+
+# ------------------------------------------------------------------ backend tensors
+
+def _empty_aligned(shape: tuple, dtype: np.dtype, align: int = 64) -> np.ndarray:
+    """An uninitialised C-order array whose data is ``align``-byte aligned (jax then
+    wraps it without a copy on the CPU)."""
+    n = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if n == 0:
+        return np.empty(shape, dtype)
+    buf = np.empty(n + align, np.uint8)
+    off = (-buf.ctypes.data) % align
+    return buf[off:off + n].view(dtype).reshape(shape)
+
+
+def to_tensor(values: np.ndarray, dtype: str) -> Any:
+    """``keras.ops.convert_to_tensor(values, dtype=dtype)``, without the copies the
+    generic path makes: jax wraps a 64-byte aligned host array without a copy
+    (``jax.device_put``), torch shares it (``torch.from_numpy``; bfloat16 through an
+    int16 view, where Keras would go through float32). Other backends: the generic path."""
+    backend = keras.backend.backend()
+    x: Any = values
+    if backend == "jax":
+        import jax
+        x = jax.device_put(values)
+    elif backend == "torch":
+        import torch
+        if values.dtype.name == "bfloat16":
+            x = torch.from_numpy(values.view(np.int16)).view(torch.bfloat16)
+        else:
+            x = torch.from_numpy(values)
+    return keras.ops.convert_to_tensor(x, dtype=dtype)
+
+
+# ------------------------------------------------------------------ the base class
+
+class WinitInitializer(keras.initializers.Initializer):
+    """Base of every ``winit.keras`` initializer: a ``winit`` scheme with bound
+    parameters plus a Keras seed. Subclasses set ``scheme`` and nothing else.
+
+    ``init(shape, dtype=None)`` generates ``winit.<scheme>(shape, **params,
+    dtype=dtype, rng=<seed mapping>)`` directly in ``dtype`` (None: ``keras.config.floatx()``)
+    and returns it as a backend tensor of exactly that shape and dtype.
+    """
+
+    scheme: Scheme  # set by each subclass
+    _signature: inspect.Signature
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        cls = type(self)
+        try:
+            ba = cls._signature.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{cls.__name__}(): {e}. Its arguments are "
+                            f"{', '.join(cls._signature.parameters)}") from None
+        ba.apply_defaults()
+        a = dict(ba.arguments)
+        seed = a.pop("seed")
+        self._init_seed = seed
+        seed = _check_seed(seed)
+        if seed is None and self.scheme.random:
+            seed = _pyrandom.randint(1, int(1e9))  # as Keras: reproducible via set_random_seed
+        self.seed = seed
+        # the one validation place (winit.Scheme.check): ValueError/TypeError naming the
+        # parameter and the value received
+        self._winit = _WinitInitializer(self.scheme, **a)
+        self._keys = tuple(a)
+
+    def __getattr__(self, name: str) -> Any:  # init.gain, init.sparsity, ...
+        d = self.__dict__
+        if "_winit" in d and name in d.get("_keys", ()):
+            return d["_winit"].params[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __call__(self, shape: Any, dtype: Any = None) -> Any:
+        dtype = keras.backend.standardize_dtype(dtype or keras.config.floatx())
+        rng = seed_to_generator(self.seed) if self.scheme.random else None
+        init = self._winit
+        try:
+            dt = np.dtype(dtype) if dtype != "bfloat16" else np.dtype(_bfloat16())
+        except TypeError:
+            dt = None
+        if dt is not None and dt in self.scheme.dtypes:
+            shp = tuple(int(d) for d in shape) if not isinstance(shape, int) else (shape,)
+            out = _empty_aligned(shp, dt)
+            values = init(shape, dtype=dt, rng=rng, out=out)
+        else:  # winit's TypeError naming the accepted dtypes
+            values = init(shape, dtype=dtype, rng=rng)
+        return to_tensor(values, dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        """Every constructor argument, JSON types only (``from_config`` rebuilds it)."""
+        winit_cfg = self._winit.get_config()  # JSON forms: tuples -> lists, complex -> dict
+        cfg = {k: winit_cfg[k] for k in self._keys}
+        cfg["seed"] = keras.saving.serialize_keras_object(self._init_seed)
+        return cfg
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "WinitInitializer":
+        """``cls(**config)``; an invalid config (a value out of range, an unknown key)
+        is a ValueError that names the class, the argument and the value."""
+        if not isinstance(config, dict):
+            raise ValueError(f"winit.keras.{cls.__name__}: the config must be a dict. "
+                             f"Received: config={config!r}")
+        try:
+            return cls(**config)
+        except (TypeError, ValueError) as e:
+            # (Keras rewrites a TypeError from from_config into a hint about nested
+            # objects, which is not the problem here.)
+            raise ValueError(f"winit.keras.{cls.__name__} cannot be built from this config: "
+                             f"{str(e).rstrip('.')} (config: {config!r})") from e
+
+    def __repr__(self) -> str:
+        cfg = self.get_config()
+        defaults = {k: p.default for k, p in self._signature.parameters.items()}
+        shown = [f"{k}={v!r}" for k, v in cfg.items()
+                 if k == "seed" or _jsonish(defaults.get(k)) != v]
+        return f"winit.keras.{type(self).__name__}({', '.join(shown)})"
+
+
+def _jsonish(v: Any) -> Any:
+    return [_jsonish(x) for x in v] if isinstance(v, tuple) else v
+
+
+def _bfloat16() -> Any:
+    import ml_dtypes
+    return ml_dtypes.bfloat16
+
+
+# ------------------------------------------------------------------ class generation
+
+def class_name(scheme: str) -> str:
+    return _CLASS_NAME.get(scheme) or "".join(w.capitalize() for w in scheme.split("_"))
+
+
+def _signature(spec: Scheme) -> inspect.Signature:
+    pk, kw = inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY
+    extra = FACADE_DEFAULTS.get(spec.name, {})
+    params = []
+    for p in spec.params:
+        d = extra.get(p.name, p.default)
+        params.append(inspect.Parameter(p.name, pk, default=inspect.Parameter.empty
+                                        if d is REQUIRED else d))
+    params.append(inspect.Parameter("seed", pk, default=None))
+    if spec.axes:
+        params += [inspect.Parameter(k, kw, default=d) for k, d in AXIS_ARGS]
+    return inspect.Signature(params)
+
+
+def _fmt(v: Any) -> str:
+    return repr(v)
+
+
+def _docstring(name: str, spec: Scheme, sig: inspect.Signature, alias_of: str | None) -> str:
+    body = textwrap.dedent(spec.fn.__doc__.split("\n    Common arguments")[0]).strip()
+    extra = FACADE_DEFAULTS.get(spec.name, {})
+    lines = [f"{spec.summary}" if not alias_of else f"Alias of `{alias_of}` ({spec.summary})",
+             "", body if body != spec.summary else "", "",
+             f"The Keras 3 initializer of ``winit.{spec.name}``: with an int seed ``S``,",
+             f"``{name}(seed=S, **params)(shape, dtype)`` holds the bits of",
+             f"``winit.{spec.name}(shape, **params, dtype=dtype, rng=S)`` on every backend.",
+             "The values are generated on the host directly in ``dtype`` and converted",
+             "with ``keras.ops.convert_to_tensor``."]
+    if not spec.random:
+        lines += ["Deterministic: ``seed`` is accepted (one signature for every class) and "
+                  "has no effect."]
+    if spec.aliases:
+        lines += ["", "Also known as: " + ", ".join(f"``winit.{a}``" for a in spec.aliases) + "."]
+    if extra:
+        lines += ["", "Unlike the function, " + ", ".join(f"``{k}`` defaults to {v!r}" for k, v
+                                                         in extra.items()) +
+                  " here, so a bare string identifier builds it."]
+    ex_args = {"constant": "value=0.5, ", "sparse_init": "sparsity=0.3, "}.get(spec.name, "")
+    layer = ("keras.layers.Conv2D(16, 3, kernel_initializer=init)"
+             if spec.name in ("dirac", "delta_orthogonal") else
+             "keras.layers.Dense(32, kernel_initializer=init)")
+    shape = "(3, 3, 16, 32)" if spec.name in ("dirac", "delta_orthogonal") else "(64, 32)"
+    lines += ["", "Examples:", "    >>> import keras, winit.keras",
+              f"    >>> init = winit.keras.{name}({ex_args}seed=0)",
+              f"    >>> values = init({shape})                # standalone",
+              f"    >>> layer = {layer}",
+              f"    >>> layer = keras.layers.Dense(32, kernel_initializer=\"winit>{name}\")",
+              "", "Args:"]
+    for pname, p in sig.parameters.items():
+        if pname == "seed":
+            doc = ("None (default: an int drawn from Python's `random` at construction, "
+                   "stored as null, so `keras.utils.set_random_seed` reproduces it), an int "
+                   "(every call gives the same values) or a `keras.random.SeedGenerator` "
+                   "(each call advances it).")
+        else:
+            reg = next((q.doc for q in spec.params if q.name == pname), "")
+            doc = reg or _PARAM_DOC.get(pname, "")
+        default = "" if p.default is inspect.Parameter.empty else f" Default {_fmt(p.default)}."
+        lines.append(f"    {pname}: {doc}{default}")
+    lines += ["", "Call: ``init(shape, dtype=None)`` -> a backend tensor of exactly ``shape`` and "
+              "``dtype``", "(None: ``keras.config.floatx()``)."]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+
+
+def _make(name: str, spec: Scheme, base: type = WinitInitializer,
+          alias_of: str | None = None) -> type:
+    sig = _signature(spec)
+    ns = {"scheme": spec, "_signature": sig, "__module__": "winit.keras", "__qualname__": name,
+          "__doc__": _docstring(name, spec, sig, alias_of)}
+    cls = type(name, (base,), ns)
+    init_sig = sig.replace(parameters=[inspect.Parameter("self",
+                                                         inspect.Parameter.POSITIONAL_ONLY),
+                                       *sig.parameters.values()])
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        WinitInitializer.__init__(self, *args, **kwargs)
+
+    __init__.__signature__ = init_sig  # type: ignore[attr-defined]
+    __init__.__qualname__ = f"{name}.__init__"
+    __init__.__module__ = "winit.keras"
+    cls.__init__ = __init__  # type: ignore[misc]
+    return keras.saving.register_keras_serializable(package=PACKAGE, name=name)(cls)
+
+
+CLASSES: dict[str, type] = {class_name(n): _make(class_name(n), s) for n, s in SCHEMES.items()}
+ALIAS_CLASSES: dict[str, type] = {
+    a: _make(a, SCHEMES[n], base=CLASSES[class_name(n)], alias_of=class_name(n))
+    for a, n in _ALIAS_CLASS.items()}
