@@ -1,5 +1,9 @@
-"""``python -m winit bench``: winit against numpy, torch and jax (and Keras'
-initializers, when installed) in one run; prints ns/element and ratios."""
+"""``python -m winit bench``: winit at each SIMD level against numpy, torch and jax in
+one run; prints ns/element and ratios (peer time / winit time at the best level).
+
+Every level gives the same bits; the table shows what each costs. Options:
+``--simd portable,avx2`` picks levels (default: all this CPU has), ``--threads 1,2``,
+``--sizes``, ``--dists``, ``--dtypes``, ``--quick`` (1M elements), ``--json``."""
 from __future__ import annotations
 
 import gc
@@ -69,36 +73,60 @@ def _peers(n: int, dist: str, dt: str) -> dict[str, Callable[[], Any]]:
     return out
 
 
+FNS = {"uniform": lambda **k: winit.uniform(**k), "normal": lambda **k: winit.normal(**k),
+       "truncnorm": lambda **k: winit.truncated_normal(**k)}
+
+
 def run(sizes=(1 << 20, 1 << 24), threads=(1, 2), dists=("uniform", "normal", "truncnorm"),
-        dtypes=("float32", "float64"), as_json: bool = False, progress: bool = True) -> list[dict]:
+        dtypes=("float32", "float64"), levels=None, peers: bool = True,
+        as_json: bool = False, progress: bool = True) -> list[dict]:
+    """One row per (job, n, dtype, threads): ns/element at each SIMD level, and peers'
+    ns/element with their ratio to winit's best level."""
+    levels = tuple(levels or _core.simd_available())
+    before = _core.simd_level()
     rows: list[dict] = []
-    fns = {"uniform": winit.uniform, "normal": winit.normal, "truncnorm": winit.truncated_normal}
-    for n in sizes:
-        reps = 5 if n <= 1 << 20 else 3
-        ref = np.empty(n, np.float32)
-        floor = _best(lambda: ref.fill(1.0), reps) / n * 1e9
-        rows.append(dict(job="alloc+write floor (fill)", n=n, dtype="float32", threads=1,
-                         ns=floor))
-        for dist in dists:
-            for dt in dtypes:
-                out = np.empty(n, dt)
-                peer_ns = {name: _best(f, reps) / n * 1e9 for name, f in _peers(n, dist, dt).items()}
-                for t in threads:
-                    winit.set_num_threads(t)
-                    ns = _best(lambda: fns[dist]((n,), dtype=dt, rng=1, out=out), reps) / n * 1e9
-                    rows.append(dict(job=dist, n=n, dtype=dt, threads=t, ns=ns,
-                                     peers={k: dict(ns=v, ratio=v / ns) for k, v in peer_ns.items()}))
-                    if progress and not as_json:
-                        _print_row(rows[-1])
-                winit.set_num_threads(0)
+    try:
+        for n in sizes:
+            reps = 5 if n <= 1 << 20 else 3
+            ref = np.empty(n, np.float32)
+            floor = _best(lambda: ref.fill(1.0), reps) / n * 1e9
+            rows.append(dict(job="alloc+write floor", n=n, dtype="float32", threads=1,
+                             ns={"numpy fill": floor}))
+            if progress and not as_json:
+                print(f"{'write floor':10s} {'float32':8s} n={n:>9d} thr=1  ndarray.fill "
+                      f"{floor:7.3f} ns/el", flush=True)
+            for dist in dists:
+                for dt in dtypes:
+                    out = np.empty(n, dt)
+                    peer_ns = ({name: _best(f, reps) / n * 1e9
+                                for name, f in _peers(n, dist, dt).items()} if peers else {})
+                    for t in threads:
+                        winit.set_num_threads(t)
+                        ns = {}
+                        for lv in levels:
+                            if _core.set_simd_level(lv) != lv:
+                                continue
+                            ns[lv] = _best(lambda: FNS[dist](shape=(n,), dtype=dt, rng=1, out=out),
+                                           reps) / n * 1e9
+                        best = min(ns.values())
+                        rows.append(dict(job=dist, n=n, dtype=dt, threads=t, ns=ns,
+                                         peers={k: dict(ns=v, ratio=v / best)
+                                                for k, v in peer_ns.items()}))
+                        if progress and not as_json:
+                            _print_row(rows[-1])
+                    winit.set_num_threads(0)
+    finally:
+        _core.set_simd_level(before)
+        winit.set_num_threads(0)
     if as_json:
-        print(json.dumps(dict(simd=_core.simd_level(), rows=rows), indent=1))
+        print(json.dumps(dict(simd=levels, rows=rows), indent=1))
     return rows
 
 
 def _print_row(r: dict) -> None:
+    lv = "  ".join(f"{k} {v:7.3f}" for k, v in r["ns"].items())
     peers = "  ".join(f"{k} {v['ns']:7.3f} ({v['ratio']:5.1f}x)" for k, v in r.get("peers", {}).items())
-    print(f"{r['job']:10s} {r['dtype']:8s} n={r['n']:>9d} thr={r['threads']}  winit {r['ns']:7.3f} ns/el  {peers}",
+    print(f"{r['job']:10s} {r['dtype']:8s} n={r['n']:>9d} thr={r['threads']}  {lv}  |  {peers}",
           flush=True)
 
 
@@ -107,9 +135,23 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m winit bench", description=__doc__)
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--quick", action="store_true", help="1M elements only")
+    p.add_argument("--simd", help="comma-separated SIMD levels (default: every level this CPU has)")
+    p.add_argument("--threads", default="1,2", help="comma-separated thread counts")
+    p.add_argument("--sizes", help="comma-separated element counts (default 1M and 16M)")
+    p.add_argument("--dists", default="uniform,normal,truncnorm")
+    p.add_argument("--dtypes", default="float32,float64")
+    p.add_argument("--no-peers", action="store_true", help="time winit only")
     a = p.parse_args(argv)
+    levels = a.simd.split(",") if a.simd else None
+    for lv in levels or ():
+        if lv not in _core.SIMD_LEVELS:
+            p.error(f"unknown SIMD level {lv!r}; one of {', '.join(_core.SIMD_LEVELS)}")
+    sizes = ((1 << 20,) if a.quick else
+             tuple(int(float(s)) for s in a.sizes.split(",")) if a.sizes else (1 << 20, 1 << 24))
     if not a.json:
-        print(f"winit {winit.__version__}  SIMD level {_core.simd_level()}  "
-              f"threads {winit.get_num_threads()}   (ns/element; peer (ratio = peer / winit))")
-    run(sizes=(1 << 20,) if a.quick else (1 << 20, 1 << 24), as_json=a.json)
+        print(f"winit {winit.__version__}  SIMD levels {', '.join(levels or _core.simd_available())}  "
+              f"(ns/element per level  |  peer ns/element (ratio = peer / best winit level))")
+    run(sizes=sizes, threads=tuple(int(t) for t in a.threads.split(",")),
+        dists=tuple(a.dists.split(",")), dtypes=tuple(a.dtypes.split(",")), levels=levels,
+        peers=not a.no_peers, as_json=a.json)
     return 0
