@@ -261,3 +261,15 @@ def test_to_zarr_round_trip(tmp_path):
     assert z.shape == (300, 70) and z.chunks == (64, 35)
     assert np.asarray(z[:]).tobytes() == winit.truncated_normal(
         (300, 70), rng=8, std=0.02, lo=-0.04, hi=0.04).tobytes()
+
+
+def test_bfloat16_to_zarr_as_bits(tmp_path):
+    """zarr has no bfloat16: the documented way stores the uint16 bits."""
+    pytest.importorskip("zarr")
+    import ml_dtypes
+    import zarr
+    x = wd.normal((40, 6), chunks=(16, 6), rng=1, dtype="bfloat16")
+    x.view("uint16").to_zarr(str(tmp_path / "b.zarr"))
+    back = np.asarray(zarr.open_array(str(tmp_path / "b.zarr"), mode="r")[:])
+    assert back.view(ml_dtypes.bfloat16).tobytes() == winit.normal((40, 6), rng=1,
+                                                                    dtype="bfloat16").tobytes()

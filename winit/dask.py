@@ -151,7 +151,8 @@ def array(scheme: str | Scheme | Initializer, shape: Any, *, chunks: Any = "auto
     shape = V.shape(shape)
     dt = V.dtype(dtype, spec.dtypes)
     key = _key_of(spec, rng)
-    if chunks == "auto" and spec.name == "sparse_init" and len(shape) == 2:
+    if isinstance(chunks, str) and chunks == "auto" and spec.name == "sparse_init" \
+            and len(shape) == 2:
         axes = {k: params.get(k, AXIS_DEFAULTS[k]) for k in AXIS_PARAMS}
         try:
             outs = resolve_axes(shape, **axes)[1]
