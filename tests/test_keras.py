@@ -461,3 +461,50 @@ def test_to_tensor_bfloat16_bits():
     assert same_bits(as_np(x), a)
     buf = io.BytesIO()
     np.save(buf, as_np(x))
+
+
+# ------------------------------------------------------------------ docs/keras.md's table
+
+def doc_table():
+    """(keras expression, winit expression) of every row of the mapping table."""
+    import re
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[1] / "docs" / "keras.md").read_text()
+    table = text.split("## Keras' built-in initializers and their winit equivalents")[1]
+    rows = []
+    for line in table.splitlines():
+        m = re.match(r"\| `([^`]+)` \| (`([^`]+)`|—) \|", line)
+        if m:
+            rows.append((m.group(1), m.group(3)))
+    return rows
+
+
+def test_doc_table_names_every_keras_builtin():
+    rows = doc_table()
+    documented = {k.split("(")[0] for k, _ in rows}
+    builtin = {n for n in dir(keras.initializers) if n[0].isupper()
+               and isinstance(getattr(keras.initializers, n), type)
+               and issubclass(getattr(keras.initializers, n), keras.initializers.Initializer)
+               and n not in ("Initializer",)}
+    # IdentityInitializer / OrthogonalInitializer / STFTInitializer are Keras aliases
+    builtin -= {"IdentityInitializer", "OrthogonalInitializer", "STFTInitializer"}
+    assert builtin <= documented, builtin - documented
+
+
+@pytest.mark.parametrize("keras_expr,winit_expr", [r for r in doc_table() if r[1]],
+                         ids=[r[0].split("(")[0] + "-" + r[1] for r in doc_table() if r[1]])
+def test_doc_table_row(keras_expr, winit_expr):
+    from scipy import stats
+    keras.utils.set_random_seed(0)
+    k_init = eval("keras.initializers." + keras_expr)
+    w_init = eval("wk." + winit_expr)
+    shape = (64, 64) if keras_expr.startswith("Identity") else (32, 16, 64)
+    k = as_np(k_init(shape)).astype(np.float64).ravel()
+    w = as_np(w_init(shape)).astype(np.float64).ravel()
+    if not w_init.scheme.random:
+        assert np.array_equal(k, w)
+        return
+    assert stats.ks_2samp(k, w).pvalue > 1e-3, (k.std(), w.std())
+    if "uniform" in winit_expr.lower() or "Truncated" in winit_expr or \
+            "truncated" in winit_expr:  # same support
+        assert np.abs(w).max() <= np.abs(k).max() * 1.01 + 1e-7
