@@ -5,10 +5,12 @@ with set_simd_level) and in subprocesses (level forced by WINIT_SIMD).
 
 Levels this CPU lacks are skipped, saying so: the AVX-512 level can only be run on a
 CPU (or emulator) that has AVX-512."""
-import hashlib
 import os
+import platform
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -182,3 +184,38 @@ def test_info_reports_level():
     r = subprocess.run([sys.executable, "-m", "winit", "info"], env=env, capture_output=True,
                        text=True, check=True)
     assert "SIMD level: portable" in r.stdout
+
+
+EMU = Path(__file__).parent / "simd_emulate"
+CORE = Path(winit.__file__).parent / "_core"
+
+
+def _simde_include():
+    for d in [os.environ.get("SIMDE_INCLUDE"), "/usr/include", "/usr/local/include"]:
+        if d and (Path(d) / "simde" / "x86" / "avx512.h").exists():
+            return d
+    return None
+
+
+@pytest.mark.skipif("avx512" in AVAILABLE, reason="this CPU runs the avx512 level natively")
+@pytest.mark.skipif(_simde_include() is None or shutil.which("gcc") is None
+                    or platform.machine() not in ("x86_64", "AMD64"),
+                    reason="needs gcc on x86-64 and the SIMDe headers (libsimde-dev) to emulate AVX-512")
+def test_avx512_level_under_emulation(tmp_path):
+    """No AVX-512 here: compile the avx512 level with its intrinsics emulated by SIMDe
+    (tests/simd_emulate/) and compare its block fills with the portable ones, bit for
+    bit (random offsets near 2**32 / 2**64, lengths, alignments, streaming stores),
+    and its float16 conversion. gcc's AVX-512 code for the header math is not run."""
+    flags = ["-fopenmp", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math",
+             "-Wno-psabi", f"-I{CORE / 'include'}", f"-I{CORE}", f"-I{EMU}",
+             f"-I{_simde_include()}"]
+    emu = tmp_path / "emu512.o"
+    subprocess.run(["gcc", "-O0", *flags, '-DWINIT_EMULATE_AVX512="simde_avx512.h"', "-c",
+                    str(CORE / "simd_avx512.c"), "-o", str(emu)], check=True)
+    subprocess.run(["gcc", "-O0", *flags, "-c", str(CORE / "simd_avx2.c"),  # linked, not run
+                    "-o", str(tmp_path / "avx2.o")], check=True)
+    exe = tmp_path / "emulate"
+    subprocess.run(["gcc", "-O1", *flags, str(EMU / "emulate.c"), str(emu),
+                    str(tmp_path / "avx2.o"), "-o", str(exe), "-lm"], check=True)
+    r = subprocess.run([str(exe), "8"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("OK"), r.stdout + r.stderr

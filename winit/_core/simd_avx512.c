@@ -6,7 +6,13 @@
 #include "simd_level.h"
 
 #if WINIT_X86_SIMD
+#ifdef WINIT_EMULATE_AVX512 /* tests only: the intrinsics emulated in software, so the
+                               level can be checked on a CPU without AVX-512
+                               (tests/simd_emulate/) */
+#include WINIT_EMULATE_AVX512
+#else
 #include <immintrin.h>
+#endif
 #include <stdint.h>
 #include <string.h>
 #include <math.h>
@@ -29,7 +35,11 @@ static inline wv wv_mul(wv a, wv b) { return _mm512_mul_epu32(a, b); }
 static inline wv wv_hi(wv a) { return _mm512_srli_epi64(a, 32); }
 static inline wv wv_xor3(wv a, wv b, wv c) { return _mm512_ternarylogic_epi64(a, b, c, 0x96); }
 static inline void wv_pin(wv *a, wv *b, wv *c, wv *d) {
+#ifndef WINIT_EMULATE_AVX512
     __asm__("" : "+v"(*a), "+v"(*b), "+v"(*c), "+v"(*d));
+#else
+    (void)a; (void)b; (void)c; (void)d;
+#endif
 }
 static inline void wv_store_pair(uint32_t *p, wv a, wv b) {
     _mm512_storeu_si512((void *)p, _mm512_mask_blend_epi32(0xAAAA, a, _mm512_slli_epi64(b, 32)));
