@@ -751,3 +751,16 @@ def test_half_precision_is_the_rounded_float32():
         for half in ("float16", "bfloat16"):
             h = fn((16, 24), rng=3, dtype=half, **kw)
             assert h.tobytes() == f32.astype(np_dtype(half)).tobytes()
+
+
+def test_sparse_zero_positions_break_ties_by_index():
+    """The k smallest (key, index) pairs of each unit, also with many equal keys."""
+    from winit._schemes import _k_smallest
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        n, m = rng.integers(1, 30), rng.integers(1, 12)
+        k = rng.integers(1, m + 1)
+        keys = rng.integers(0, 4, size=(n, m)).astype(np.uint32)
+        comb = (keys.astype(np.uint64) << np.uint64(32)) | np.arange(m, dtype=np.uint64)
+        ref = comb <= np.partition(comb, k - 1, axis=1)[:, k - 1:k]
+        np.testing.assert_array_equal(_k_smallest(keys, k), ref)

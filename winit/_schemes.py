@@ -580,6 +580,20 @@ def n_zeros(sparsity: float, n: int) -> int:
     return int(r) if abs(x - r) <= 1e-9 * max(1.0, x) else math.ceil(x)
 
 
+def _k_smallest(keys: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the k smallest keys of each row, ties broken by index (the k smallest
+    (key, index) pairs), 1 <= k <= row length."""
+    thr = np.partition(keys, k - 1, axis=1)[:, k - 1:k]
+    zero = keys < thr
+    eq = keys == thr
+    need = k - zero.sum(axis=1)  # >= 1: thr is the k-th smallest
+    ties = np.nonzero(eq.sum(axis=1) > need)[0]  # rare: more equal keys than places
+    zero |= eq
+    for r in ties:
+        zero[r] = (keys[r] < thr[r]) | (eq[r] & (np.cumsum(eq[r]) <= need[r]))
+    return zero
+
+
 def _b_sparse_init(c: _Call, p: dict) -> Any:
     shape = c.shape
     if len(shape) != 2:
@@ -595,25 +609,22 @@ def _b_sparse_init(c: _Call, p: dict) -> Any:
         (u0, u1), (q0, q1) = reg[u_ax], reg[p_ax]
         n_p = shape[p_ax]
         step = max(1, (1 << 22) // max(n_p, 1))
-        idx = np.arange(n_p, dtype=np.uint64)
-        idx = idx[None, :] if p_ax == 1 else idx[:, None]
         for a in range(u0, u1, step):
             b = min(u1, a + step)
             kreg = [slice(None), slice(None)]
             kreg[u_ax] = slice(a, b)
             keys = bits(shape, rng=c.g, region=tuple(kreg), purpose=PURPOSE_SPARSE, stream=s)
-            comb = (keys.astype(np.uint64) << np.uint64(32)) | idx
-            thr = np.take(np.partition(comb, k - 1, axis=p_ax), [k - 1], axis=p_ax)
-            zero = np.take(comb <= thr, np.arange(q0, q1), axis=p_ax)
+            zero = _k_smallest(keys if p_ax == 1 else keys.T, k)  # (units, positions)
             sel = [slice(None), slice(None)]
             sel[u_ax] = slice(a - u0, b - u0)
-            arr[tuple(sel)][zero] = 0
+            arr[tuple(sel)][zero[:, q0:q1] if p_ax == 1 else zero[:, q0:q1].T] = 0
     return c.finish(arr)
 
 
 # ---- orthogonal: Haar-distributed (semi-)orthogonal matrices
 
 _WY_BLOCK = 256
+_ROW_CHUNK = 256
 
 
 def _householder(B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -647,10 +658,11 @@ def _householder(B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _form_q(M: np.ndarray, tau: np.ndarray) -> np.ndarray:
     """Q = H_0 H_1 ... H_{k-1} (l, k), F-order, from the reflectors stored below the
     diagonal of M (l, k) (LAPACK ?orgqr), blocked with the compact WY form
-    H_j0..H_j1 = I - V T V^H so the work is matrix products (BLAS 3)."""
+    H_j0..H_j1 = I - V T V^H so the work is matrix products (BLAS 3). The update runs
+    on Q^T (C-order), so every product and the subtraction stream rows."""
     l, k = M.shape
-    Q = np.zeros((l, k), M.dtype, order="F")
-    Q[np.arange(k), np.arange(k)] = 1
+    Qt = np.zeros((k, l), M.dtype)  # Q^T
+    Qt[np.arange(k), np.arange(k)] = 1
     for j0 in range(((k - 1) // _WY_BLOCK) * _WY_BLOCK, -1, -_WY_BLOCK):
         j1 = min(k, j0 + _WY_BLOCK)
         nb = j1 - j0
@@ -663,9 +675,14 @@ def _form_q(M: np.ndarray, tau: np.ndarray) -> np.ndarray:
             T[i, i] = t[i]
             if i:
                 T[:i, i] = -t[i] * (T[:i, :i] @ VhV[:i, i])
-        Qs = Q[j0:, j0:]
-        Qs -= V @ (T @ (V.conj().T @ Qs))
-    return Q
+        # Q_s <- (I - V T V^H) Q_s, transposed: Qt_s <- Qt_s - (Qt_s conj(V)) T^T V^T.
+        # Rows j0..j1 of Q_s (columns of Qt_s) are still those of the identity.
+        Qts = Qt[j0:, j0:]
+        Y = (Qts @ V.conj()) @ T.T
+        Vt = V.T
+        for r0 in range(0, Qts.shape[0], _ROW_CHUNK):  # the product stays in cache
+            Qts[r0:r0 + _ROW_CHUNK] -= Y[r0:r0 + _ROW_CHUNK] @ Vt
+    return Qt.T
 
 
 def _haar(c: _Call, m: int, n: int, wdt: np.dtype, stream: int) -> np.ndarray:
