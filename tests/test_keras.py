@@ -508,3 +508,14 @@ def test_doc_table_row(keras_expr, winit_expr):
     if "uniform" in winit_expr.lower() or "Truncated" in winit_expr or \
             "truncated" in winit_expr:  # same support
         assert np.abs(w).max() <= np.abs(k).max() * 1.01 + 1e-7
+
+
+def test_bench_keras_child(capsys):
+    """python -m winit bench --keras: the per-backend child runs and reports every case."""
+    from winit._bench import _keras_child
+    _keras_child(64)
+    res = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert res["backend"] == keras.backend.backend()
+    assert [r["case"] for r in res["rows"]] == ["GlorotUniform", "HeNormal", "HeNormal truncated",
+                                                "Orthogonal"]
+    assert all(r["winit_ms"] > 0 and r["keras_ms"] > 0 for r in res["rows"])

@@ -141,7 +141,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dists", default="uniform,normal,truncnorm")
     p.add_argument("--dtypes", default="float32,float64")
     p.add_argument("--no-peers", action="store_true", help="time winit only")
+    p.add_argument("--keras", action="store_true",
+                   help="only the Keras section: winit.keras vs Keras' own initializers on a "
+                        "(4096, 4096) float32 kernel, one subprocess per backend")
+    p.add_argument("--no-keras", action="store_true", help="skip the Keras section")
     a = p.parse_args(argv)
+    if a.keras:
+        keras_run(as_json=a.json)
+        return 0
     levels = a.simd.split(",") if a.simd else None
     for lv in levels or ():
         if lv not in _core.SIMD_LEVELS:
@@ -154,4 +161,110 @@ def main(argv: list[str] | None = None) -> int:
     run(sizes=sizes, threads=tuple(int(t) for t in a.threads.split(",")),
         dists=tuple(a.dists.split(",")), dtypes=tuple(a.dtypes.split(",")), levels=levels,
         peers=not a.no_peers, as_json=a.json)
+    if not a.no_keras:
+        keras_run(as_json=a.json)
     return 0
+
+
+# ------------------------------------------------------------------ Keras section
+# winit.keras initializers against Keras' own on a (4096, 4096) float32 kernel, the
+# conversion to the backend tensor included, one subprocess per backend (KERAS_BACKEND
+# is fixed when Keras is first imported). Each row also splits winit's call into
+# generation (the C core into a 64-byte aligned buffer) and conversion, and shows what
+# Keras' generic conversion of an unaligned array would cost instead.
+
+KERAS_BACKENDS = ("jax", "torch", "tensorflow")
+
+
+def keras_run(backends: tuple[str, ...] = KERAS_BACKENDS, size: int = 4096,
+              as_json: bool = False) -> list[dict]:
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+    results: list[dict] = []
+    if importlib.util.find_spec("keras") is None:
+        if not as_json:
+            print("\nKeras section skipped: keras is not installed (pip install -e '.[keras]')")
+        return results
+    if not as_json:
+        print(f"\nKeras: one initializer call on a ({size}, {size}) float32 kernel, conversion "
+              "to the backend tensor included (ms, best of a few)")
+    for b in backends:
+        if importlib.util.find_spec(b) is None:
+            if not as_json and b != "tensorflow":
+                print(f"  {b}: not installed, skipped")
+            continue
+        env = dict(os.environ, KERAS_BACKEND=b, TF_CPP_MIN_LOG_LEVEL="3")
+        code = f"from winit._bench import _keras_child; _keras_child({size})"
+        r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
+        if r.returncode or not lines:
+            print(f"  {b}: failed\n{(r.stdout + r.stderr)[-2000:]}", file=sys.stderr)
+            continue
+        res = json.loads(lines[-1])
+        results.append(res)
+        if not as_json:
+            _print_keras(res)
+    if as_json:
+        print(json.dumps(dict(keras=results), indent=1))
+    return results
+
+
+def _keras_child(size: int = 4096) -> None:
+    """In a process whose KERAS_BACKEND is set: time the cases, print one JSON line."""
+    import keras
+
+    import winit.keras as wk
+    from winit.keras._initializers import _empty_aligned, to_tensor
+
+    backend = keras.backend.backend()
+    shape = (size, size)
+    f32 = np.dtype(np.float32)
+    if backend == "jax":
+        def sync(x: Any) -> Any:
+            return x.block_until_ready()
+    else:
+        def sync(x: Any) -> Any:
+            return x
+    K = keras.initializers
+    cases = [("GlorotUniform", wk.GlorotUniform(seed=1), K.GlorotUniform(seed=1)),
+             ("HeNormal", wk.HeNormal(seed=1), K.HeNormal(seed=1)),
+             ("HeNormal truncated", wk.HeNormal(distribution="truncated_normal", seed=1),
+              K.HeNormal(seed=1)),
+             ("Orthogonal", wk.Orthogonal(seed=1), K.Orthogonal(seed=1))]
+    rows = []
+    for name, w, k in cases:
+        budget = 6.0 if name == "Orthogonal" else 2.0
+        total = _best(lambda: sync(w(shape, "float32")), 5, budget)
+        # generation as the call does it: into a fresh aligned buffer (first-touch page
+        # faults included), and into a reused one (the page faults excluded)
+        gen = _best(lambda: w._winit(shape, dtype=f32, rng=1, out=_empty_aligned(shape, f32)),
+                    5, budget)
+        out = _empty_aligned(shape, f32)
+        gen_reused = _best(lambda: w._winit(shape, dtype=f32, rng=1, out=out), 5, budget)
+        conv = _best(lambda: sync(to_tensor(out, "float32")), 5)
+        raw = np.empty(out.nbytes + 64 + 16, np.uint8)  # deliberately misaligned copy
+        off = (-raw.ctypes.data) % 64 + 16
+        unaligned = raw[off:off + out.nbytes].view(f32).reshape(shape)
+        unaligned[...] = out
+        generic = _best(lambda: sync(keras.ops.convert_to_tensor(unaligned, dtype="float32")), 5)
+        theirs = _best(lambda: sync(k(shape, "float32")), 5, budget * 2)
+        rows.append(dict(case=name, winit_ms=total * 1e3, gen_ms=gen * 1e3,
+                         gen_reused_ms=gen_reused * 1e3, conv_ms=conv * 1e3,
+                         generic_conv_ms=generic * 1e3, keras_ms=theirs * 1e3,
+                         speedup=theirs / total))
+    print(json.dumps(dict(backend=backend, keras=keras.__version__, size=size,
+                          threads=winit.get_num_threads(), simd=_core.simd_level(), rows=rows)))
+
+
+def _print_keras(res: dict) -> None:
+    print(f"  {res['backend']} backend (Keras {res['keras']}, winit {res['threads']} threads, "
+          f"SIMD {res['simd']}):")
+    print(f"    {'case':20s} {'winit.keras':>11s} {'= generate':>11s} {'+ convert':>10s} "
+          f"{'Keras own':>10s} {'speedup':>8s}   generate into a reused buffer (no page "
+          f"faults); Keras' generic convert of an unaligned array")
+    for r in res["rows"]:
+        print(f"    {r['case']:20s} {r['winit_ms']:11.1f} {r['gen_ms']:11.1f} {r['conv_ms']:10.2f} "
+              f"{r['keras_ms']:10.1f} {r['speedup']:7.1f}x   {r['gen_reused_ms']:.1f}; "
+              f"{r['generic_conv_ms']:.1f}", flush=True)
