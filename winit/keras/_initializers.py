@@ -19,6 +19,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from .. import _validate as V
 from .._fans import DEFAULT_IN_AXIS, DEFAULT_OUT_AXIS
 from .._generator import Generator
 from .._schemes import REQUIRED, SCHEMES, Initializer as _WinitInitializer, Scheme
@@ -187,8 +188,7 @@ class WinitInitializer(keras.initializers.Initializer):
         except TypeError:
             dt = None
         if dt is not None and dt in self.scheme.dtypes:
-            shp = tuple(int(d) for d in shape) if not isinstance(shape, int) else (shape,)
-            out = _empty_aligned(shp, dt)
+            out = _empty_aligned(V.shape(shape), dt)  # (V.shape: winit's shape check)
             values = init(shape, dtype=dt, rng=rng, out=out)
         else:  # winit's TypeError naming the accepted dtypes
             values = init(shape, dtype=dtype, rng=rng)
