@@ -17,6 +17,12 @@ typedef simde__mmask16 __mmask16;
 static inline void winit_emu_stream_si512(void *p, __m512i v) { _mm512_storeu_si512(p, v); }
 #define _mm512_stream_si512 winit_emu_stream_si512
 #endif
+#ifndef _mm512_shuffle_epi32
+#define _mm512_shuffle_epi32(a, imm)                                                 \
+    _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_shuffle_epi32(                  \
+                           _mm512_castsi512_si256(a), (imm))),                        \
+                       _mm256_shuffle_epi32(_mm512_extracti64x4_epi64((a), 1), (imm)), 1)
+#endif
 #ifndef _mm512_cvtps_ph
 #define _mm512_cvtps_ph(x, r)                                                     \
     _mm256_inserti128_si256(_mm256_castsi128_si256(_mm256_cvtps_ph(              \

@@ -32,7 +32,9 @@ static inline wv wv_set1(uint64_t x) { return _mm512_set1_epi64((long long)x); }
 static inline wv wv_setr(const uint64_t *x) { return _mm512_loadu_si512((const void *)x); }
 static inline wv wv_add(wv a, wv b) { return _mm512_add_epi64(a, b); }
 static inline wv wv_mul(wv a, wv b) { return _mm512_mul_epu32(a, b); }
-static inline wv wv_hi(wv a) { return _mm512_srli_epi64(a, 32); }
+/* the high half into the low one by a 32-bit swap: vpshufd runs on port 5, where
+ * vpsrlq zmm would share port 0 with the multiplies (Intel) */
+static inline wv wv_hi(wv a) { return _mm512_shuffle_epi32(a, 0xB1); }
 static inline wv wv_xor3(wv a, wv b, wv c) { return _mm512_ternarylogic_epi64(a, b, c, 0x96); }
 static inline void wv_pin(wv *a, wv *b, wv *c, wv *d) {
 #ifndef WINIT_EMULATE_AVX512

@@ -14,7 +14,8 @@
  *   wv   wv_setr(const uint64_t *x)   lane l = x[l]
  *   wv   wv_add(wv a, wv b)           64-bit lane add
  *   wv   wv_mul(wv a, wv b)           (a mod 2^32) * (b mod 2^32), 64-bit lanes
- *   wv   wv_hi(wv a)                  a >> 32 (64-bit lanes)
+ *   wv   wv_hi(wv a)                  low half of each lane = its high half (the new
+ *                                     high half may be anything)
  *   wv   wv_xor3(wv a, wv b, wv c)    a ^ b ^ c
  *   void wv_pin(wv *a, wv *b, wv *c, wv *d)
  *          an empty asm keeping the four in registers after each group's round:
