@@ -519,3 +519,24 @@ def test_bench_keras_child(capsys):
     assert [r["case"] for r in res["rows"]] == ["GlorotUniform", "HeNormal", "HeNormal truncated",
                                                 "Orthogonal"]
     assert all(r["winit_ms"] > 0 and r["keras_ms"] > 0 for r in res["rows"])
+
+
+def test_demo(capsys, tmp_path):
+    """python -m winit demo's steps (in this process, few epochs): init table ok and
+    bit-identical to the functional calls, accuracy, save, fresh-process reload."""
+    pytest.importorskip("sklearn")
+    from winit.keras import _demo
+    assert _demo.main(epochs=4, out_dir=str(tmp_path), quiet=True) == 0
+    out = capsys.readouterr().out
+    assert "identical (bit for bit)" in out and "FAIL" not in out
+    for init in ("SparseInit", "Orthogonal", "GlorotUniform", "TruncatedNormal"):
+        assert init in out
+    assert (tmp_path / "winit_demo.keras").exists()
+
+
+def test_demo_without_keras_says_what_to_install():
+    code = ("import sys, importlib.util as u; f = u.find_spec; "
+            "u.find_spec = lambda n, *a: None if n == 'keras' else f(n, *a); "
+            "from winit.__main__ import main; sys.exit(main(['demo']))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 1 and 'pip install -e ".[demo]"' in r.stderr
