@@ -219,3 +219,24 @@ def test_avx512_level_under_emulation(tmp_path):
                     str(tmp_path / "avx2.o"), "-o", str(exe), "-lm"], check=True)
     r = subprocess.run([str(exe), "8"], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.startswith("OK"), r.stdout + r.stderr
+
+
+@pytest.mark.skipif(shutil.which("aarch64-linux-gnu-gcc") is None or shutil.which("qemu-aarch64") is None
+                    or shutil.which("gcc") is None,
+                    reason="needs gcc, aarch64-linux-gnu-gcc and qemu-aarch64 (qemu-user)")
+def test_portable_level_on_aarch64(tmp_path):
+    """Non-x86 builds have the portable level only; built for aarch64 (NEON, hardware
+    FMA) and run under qemu-user, it gives the bytes of the x86-64 portable level."""
+    flags = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math", "-fopenmp",
+             f"-I{CORE / 'include'}", f"-I{CORE}"]
+    src = [str(EMU / "dump_portable.c")]
+    x86, arm = tmp_path / "dump_x86", tmp_path / "dump_arm"
+    subprocess.run(["gcc", *flags, "-O0", "-c", str(CORE / "simd_avx2.c"), "-o", str(tmp_path / "a2.o")], check=True)
+    subprocess.run(["gcc", *flags, "-O0", "-c", str(CORE / "simd_avx512.c"), "-o", str(tmp_path / "a5.o")], check=True)
+    subprocess.run(["gcc", *flags, *src, str(tmp_path / "a2.o"), str(tmp_path / "a5.o"), "-o", str(x86), "-lm"],
+                   check=True)
+    subprocess.run(["aarch64-linux-gnu-gcc", *flags, "-static", *src, "-o", str(arm), "-lm"], check=True,
+                   capture_output=True)
+    want = subprocess.run([str(x86)], capture_output=True, check=True).stdout
+    got = subprocess.run(["qemu-aarch64", str(arm)], capture_output=True, check=True).stdout
+    assert len(want) == 4 * 15 * 4096 * 16 and got == want  # 4 parameter sets x 15 (dist, dtype)
