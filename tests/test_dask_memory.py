@@ -1,8 +1,9 @@
 """Out of core (issue 7): ``winit.dask.<scheme>(...).to_zarr(...)`` writes a tensor chunk by
 chunk; the writing process's peak memory is a few chunks, whatever the tensor's size.
 Measured in a fresh subprocess by benchmarks/dask_zarr_memory.py (psutil RSS sampled
-every 5 ms and getrusage's ru_maxrss, above the RSS after imports and graph
-construction). Figures: docs/scale-out.md."""
+every 5 ms and the kernel's VmHWM reset just before the write -- not ru_maxrss, which
+Linux carries over exec from this big pytest parent -- above the RSS after imports and
+graph construction). Figures: docs/scale-out.md."""
 import json
 import subprocess
 import sys
