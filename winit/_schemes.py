@@ -773,7 +773,8 @@ def _b_delta_orthogonal(c: _Call, p: dict) -> Any:
 # ------------------------------------------------------------------ public functions
 
 _COMMON_DOC = """
-    Common arguments (every scheme):
+
+    Common arguments:
         shape: tuple of non-negative ints (an int means 1-D). Omit it to get a reusable
             ``Initializer`` with these parameters bound.
         dtype: float16, bfloat16, float32, float64, complex64 or complex128 (name or
@@ -879,7 +880,7 @@ truncated_normal = _register(
     summary="Normal N(mean, std^2) restricted to [lo, hi], by inverse CDF.",
     doc="""Normal N(mean, std^2) restricted to [lo, hi], by inverse CDF: exact in the far
     tails, no clamping, no rejection. ``bounds="std"`` reads lo/hi in units of std around
-    mean (JAX/Keras). Complex dtypes: the modulus |w - mean| is truncated (JAX's radial
+    mean (JAX/Keras). Complex dtypes: the modulus ``|w - mean|`` is truncated (JAX's radial
     complex truncated normal): bounds must be symmetric about mean.
 """)
 variance_scaling = _register(
@@ -935,7 +936,7 @@ delta_orthogonal = _register(
 dirac = _register(
     "dirac", [P("groups", 1, _pos_int)], _b_dirac, axes=True, random=False, dtypes=ANY_DTYPES,
     summary="Dirac delta kernel: a convolution that copies its input channels (torch).",
-    doc="""Dirac delta kernel (torch.nn.init.dirac_ in our layout): zeros except a 1 at the
+    doc="""Dirac delta kernel (``torch.nn.init.dirac_`` in our layout): zeros except a 1 at the
     centre tap (k // 2) for output channel g * (out / groups) + d and input channel d,
     d < min(out / groups, in). Rank >= 3.
 """)
@@ -952,7 +953,7 @@ sparse_init = _register(
     "sparse_init", [P("sparsity", REQUIRED, _unit_interval), P("std", 0.01, _nonneg)],
     _b_sparse_init, axes=True,
     summary="Sparse: each input unit has exactly ceil(sparsity * fan_out) zero weights.",
-    doc="""Sparse (Martens 2010; torch.nn.init.sparse_): 2-D; for each input unit exactly
+    doc="""Sparse (Martens 2010; ``torch.nn.init.sparse_``): 2-D; for each input unit exactly
     ceil(sparsity * fan_out) of its outgoing weights are zero, the rest N(0, std^2).
     The zero positions come from the rng (the ceil(...) smallest of per-element keys
     drawn from the call's auxiliary substream), so they are reproducible and any block
