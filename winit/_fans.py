@@ -152,7 +152,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         >>> winit.calculate_gain("tanh")
         1.6666666666666667
         >>> round(winit.calculate_gain("leaky_relu", 0.2), 6)
-        1.386750
+        1.38675
     """
     if not isinstance(nonlinearity, str) or nonlinearity not in NONLINEARITIES:
         raise ValueError(f"Argument `nonlinearity` must be one of "
