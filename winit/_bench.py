@@ -10,7 +10,8 @@ import gc
 import json
 import math
 import time
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -82,10 +83,14 @@ def run(sizes=(1 << 20, 1 << 24), threads=(1, 2), dists=("uniform", "normal", "t
         as_json: bool = False, progress: bool = True) -> list[dict]:
     """One row per (job, n, dtype, threads): ns/element at each SIMD level, and peers'
     ns/element with their ratio to winit's best level."""
+    from winit._progress import progress as _bar
     levels = tuple(levels or _core.simd_available())
     before = _core.simd_level()
     rows: list[dict] = []
-    try:
+    # a progress bar on stderr (tqdm/rich if installed, a terminal only): one step a row
+    total = len(sizes) * (1 + len(dists) * len(dtypes) * len(threads))
+    with _bar(total, "bench", unit="row", enable=None if progress else False) as bar, \
+            _restore(before):
         for n in sizes:
             reps = 5 if n <= 1 << 20 else 3
             ref = np.empty(n, np.float32)
@@ -93,8 +98,9 @@ def run(sizes=(1 << 20, 1 << 24), threads=(1, 2), dists=("uniform", "normal", "t
             rows.append(dict(job="alloc+write floor", n=n, dtype="float32", threads=1,
                              ns={"numpy fill": floor}))
             if progress and not as_json:
-                print(f"{'write floor':10s} {'float32':8s} n={n:>9d} thr=1  ndarray.fill "
-                      f"{floor:7.3f} ns/el", flush=True)
+                bar.write(f"{'write floor':10s} {'float32':8s} n={n:>9d} thr=1  ndarray.fill "
+                          f"{floor:7.3f} ns/el")
+            bar.update()
             for dist in dists:
                 for dt in dtypes:
                     out = np.empty(n, dt)
@@ -113,21 +119,28 @@ def run(sizes=(1 << 20, 1 << 24), threads=(1, 2), dists=("uniform", "normal", "t
                                          peers={k: dict(ns=v, ratio=v / best)
                                                 for k, v in peer_ns.items()}))
                         if progress and not as_json:
-                            _print_row(rows[-1])
+                            _print_row(rows[-1], bar.write)
+                        bar.update()
                     winit.set_num_threads(0)
-    finally:
-        _core.set_simd_level(before)
-        winit.set_num_threads(0)
     if as_json:
         print(json.dumps(dict(simd=levels, rows=rows), indent=1))
     return rows
 
 
-def _print_row(r: dict) -> None:
+@contextmanager
+def _restore(level: str) -> Iterator[None]:
+    """Put the SIMD level and thread count back however the block exits."""
+    try:
+        yield
+    finally:
+        _core.set_simd_level(level)
+        winit.set_num_threads(0)
+
+
+def _print_row(r: dict, write: Callable[[str], None] = print) -> None:
     lv = "  ".join(f"{k} {v:7.3f}" for k, v in r["ns"].items())
     peers = "  ".join(f"{k} {v['ns']:7.3f} ({v['ratio']:5.1f}x)" for k, v in r.get("peers", {}).items())
-    print(f"{r['job']:10s} {r['dtype']:8s} n={r['n']:>9d} thr={r['threads']}  {lv}  |  {peers}",
-          flush=True)
+    write(f"{r['job']:10s} {r['dtype']:8s} n={r['n']:>9d} thr={r['threads']}  {lv}  |  {peers}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,9 +192,6 @@ KERAS_BACKENDS = ("jax", "torch", "tensorflow")
 def keras_run(backends: tuple[str, ...] = KERAS_BACKENDS, size: int = 4096,
               as_json: bool = False) -> list[dict]:
     import importlib.util
-    import os
-    import subprocess
-    import sys
     results: list[dict] = []
     if importlib.util.find_spec("keras") is None:
         if not as_json:
@@ -190,25 +200,37 @@ def keras_run(backends: tuple[str, ...] = KERAS_BACKENDS, size: int = 4096,
     if not as_json:
         print(f"\nKeras: one initializer call on a ({size}, {size}) float32 kernel, conversion "
               "to the backend tensor included (ms, best of a few)")
-    for b in backends:
-        if importlib.util.find_spec(b) is None:
-            if not as_json and b != "tensorflow":
-                print(f"  {b}: not installed, skipped")
-            continue
-        env = dict(os.environ, KERAS_BACKEND=b, TF_CPP_MIN_LOG_LEVEL="3")
-        code = f"from winit._bench import _keras_child; _keras_child({size})"
-        r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-        lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
-        if r.returncode or not lines:
-            print(f"  {b}: failed\n{(r.stdout + r.stderr)[-2000:]}", file=sys.stderr)
-            continue
-        res = json.loads(lines[-1])
-        results.append(res)
-        if not as_json:
-            _print_keras(res)
+    from winit._progress import progress as _bar
+    have = [b for b in backends if importlib.util.find_spec(b) is not None]
+    with _bar(len(have), "bench: Keras", unit="backend") as bar:
+        for b in backends:
+            if b in have:
+                _keras_backend(b, size, as_json, results, bar.write)
+                bar.update()
+            elif not as_json and b != "tensorflow":
+                bar.write(f"  {b}: not installed, skipped")
     if as_json:
         print(json.dumps(dict(keras=results), indent=1))
     return results
+
+
+def _keras_backend(b: str, size: int, as_json: bool, results: list[dict],
+                   write: Callable[[str], None]) -> None:
+    """One backend's Keras timings, in a subprocess (KERAS_BACKEND is per process)."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, KERAS_BACKEND=b, TF_CPP_MIN_LOG_LEVEL="3")
+    code = f"from winit._bench import _keras_child; _keras_child({size})"
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
+    if r.returncode or not lines:
+        print(f"  {b}: failed\n{(r.stdout + r.stderr)[-2000:]}", file=sys.stderr)
+        return
+    res = json.loads(lines[-1])
+    results.append(res)
+    if not as_json:
+        _print_keras(res, write)
 
 
 def _best_pair(f: Callable[[], Any], g: Callable[[], Any], reps: int,
@@ -281,13 +303,13 @@ def _keras_child(size: int = 4096) -> None:
                           threads=winit.get_num_threads(), simd=_core.simd_level(), rows=rows)))
 
 
-def _print_keras(res: dict) -> None:
-    print(f"  {res['backend']} backend (Keras {res['keras']}, winit {res['threads']} threads, "
+def _print_keras(res: dict, write: Callable[[str], None] = print) -> None:
+    write(f"  {res['backend']} backend (Keras {res['keras']}, winit {res['threads']} threads, "
           f"SIMD {res['simd']}):")
-    print(f"    {'case':20s} {'winit.keras':>11s} {'= generate':>11s} {'+ convert':>10s} "
+    write(f"    {'case':20s} {'winit.keras':>11s} {'= generate':>11s} {'+ convert':>10s} "
           f"{'Keras own':>10s} {'speedup':>8s}   generate into a reused buffer (no page "
           f"faults); Keras' generic convert of an unaligned array")
     for r in res["rows"]:
-        print(f"    {r['case']:20s} {r['winit_ms']:11.1f} {r['gen_ms']:11.1f} {r['conv_ms']:10.2f} "
+        write(f"    {r['case']:20s} {r['winit_ms']:11.1f} {r['gen_ms']:11.1f} {r['conv_ms']:10.2f} "
               f"{r['keras_ms']:10.1f} {r['speedup']:7.1f}x   {r['gen_reused_ms']:.1f}; "
-              f"{r['generic_conv_ms']:.1f}", flush=True)
+              f"{r['generic_conv_ms']:.1f}")
