@@ -17,12 +17,12 @@ import tempfile
 import time
 from typing import Any
 
-import numpy as np
-
 import keras
+import numpy as np
 
 import winit
 import winit.keras as wk
+
 from .._schemes import TRUNC2_STD, n_zeros
 
 

@@ -11,8 +11,8 @@ seeds, dtypes, conversion to the backend tensor, configs and registration.
 from __future__ import annotations
 
 import inspect
-import re
 import random as _pyrandom
+import re
 import textwrap
 from typing import Any
 
@@ -253,10 +253,6 @@ def _signature(spec: Scheme) -> inspect.Signature:
     return inspect.Signature(params)
 
 
-def _fmt(v: Any) -> str:
-    return repr(v)
-
-
 def _docstring(name: str, spec: Scheme, sig: inspect.Signature, alias_of: str | None) -> str:
     body = textwrap.dedent(spec.fn.__doc__.split("\n    Common arguments")[0]).strip()
     extra = FACADE_DEFAULTS.get(spec.name, {})
@@ -296,7 +292,7 @@ def _docstring(name: str, spec: Scheme, sig: inspect.Signature, alias_of: str | 
         else:
             reg = next((q.doc for q in spec.params if q.name == pname), "")
             doc = reg or _PARAM_DOC.get(pname, "")
-        default = "" if p.default is inspect.Parameter.empty else f" Default {_fmt(p.default)}."
+        default = "" if p.default is inspect.Parameter.empty else f" Default {p.default!r}."
         lines.append(f"    {pname}: {doc}{default}")
     lines += ["", "Call: ``init(shape, dtype=None)`` -> a backend tensor of exactly ``shape`` and "
               "``dtype``", "(None: ``keras.config.floatx()``)."]
