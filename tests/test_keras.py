@@ -146,7 +146,7 @@ def test_config_json_round_trip_every_argument(name):
     back = json.loads(text)
     assert back == cfg
     init2 = cls.from_config(back)
-    assert type(init2) is cls and init2.get_config() == cfg
+    assert type(init2) is cls and init2.get_config() == cfg and init2 == init
     for k, v in params.items():  # nothing reset to its default
         assert getattr(init2, k) == pytest.approx(v)
     shape = shape_of(name)
@@ -163,6 +163,10 @@ def test_clone(name):
     init = cls_of(name)(**nondefault(name), seed=3)
     c = init.clone()
     assert type(c) is type(init) and c is not init and c.get_config() == init.get_config()
+    assert c == init and hash(c) == hash(init)
+    assert c != cls_of(name)(**nondefault(name), seed=4)
+    if cls_of(name).scheme.params:
+        assert c != cls_of(name)(seed=3) or nondefault(name) == {}
     assert same_bits(as_np(c(shape_of(name))), as_np(init(shape_of(name))))
 
 
@@ -221,7 +225,9 @@ def test_seed_none(name):
     a = as_np(cls()(shape))
     keras.utils.set_random_seed(42)
     assert same_bits(as_np(cls()(shape)), a)
-    assert cls.from_config(init.get_config()).get_config()["seed"] is None
+    again = cls.from_config(init.get_config())
+    assert again.get_config()["seed"] is None
+    assert again != init  # it drew its own seed (as Keras)
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -238,7 +244,7 @@ def test_seed_generator(name):
     cfg = json.loads(json.dumps(init.get_config()))
     assert cfg["seed"]["class_name"] == "SeedGenerator" and cfg["seed"]["config"]["seed"] == 77
     back = cls.from_config(cfg)  # a new SeedGenerator from its initial seed (as Keras)
-    assert isinstance(back.seed, keras.random.SeedGenerator)
+    assert isinstance(back.seed, keras.random.SeedGenerator) and back == init
     assert same_bits(as_np(back(shape)), calls[0])
     assert same_bits(as_np(back.clone()(shape)), calls[0])
 

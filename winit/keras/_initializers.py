@@ -11,6 +11,7 @@ seeds, dtypes, conversion to the backend tensor, configs and registration.
 from __future__ import annotations
 
 import inspect
+import json
 import random as _pyrandom
 import re
 import textwrap
@@ -215,6 +216,24 @@ class WinitInitializer(keras.initializers.Initializer):
             # objects, which is not the problem here.)
             raise ValueError(f"winit.keras.{cls.__name__} cannot be built from this config: "
                              f"{str(e).rstrip('.')} (config: {config!r})") from e
+
+    def _seed_key(self) -> Any:
+        if isinstance(self.seed, keras.random.SeedGenerator):
+            return json.dumps(keras.saving.serialize_keras_object(self.seed), sort_keys=True)
+        return self.seed  # the int given or drawn (None: deterministic scheme)
+
+    def __eq__(self, other: object) -> bool:
+        """Same class, same parameters, same seed: an int seed (given, or drawn for
+        seed=None) or a SeedGenerator's config (its initial seed, not its position).
+        So ``cls.from_config(init.get_config()) == init`` unless ``init`` was made with
+        seed=None (the copy draws its own seed, as in Keras)."""
+        if not isinstance(other, WinitInitializer):
+            return NotImplemented
+        return (type(self) is type(other) and self._winit == other._winit
+                and self._seed_key() == other._seed_key())
+
+    def __hash__(self) -> int:
+        return hash((type(self), json.dumps(self._winit.get_config(), sort_keys=True)))
 
     def __repr__(self) -> str:
         cfg = self.get_config()
