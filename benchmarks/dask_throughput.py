@@ -77,16 +77,17 @@ def main(argv: list[str] | None = None) -> list[dict]:
               f"winit threads {winit.get_num_threads()}, load {os.getloadavg()[0]:.1f}")
     report("in-memory (one call)", best(lambda: fn(shape, rng=1, **kw), a.reps),
            threads=winit.get_num_threads())
-    out = np.empty(shape, np.float32)
-    report("in-memory out=", best(lambda: fn(shape, rng=1, out=out, **kw), a.reps),
-           threads=winit.get_num_threads())
-    del out
+    def into_buffer() -> float:  # the buffer is freed on return
+        buf = np.empty(shape, np.float32)
+        return best(lambda: fn(shape, rng=1, out=buf, **kw), a.reps)
+
+    report("in-memory out=", into_buffer(), threads=winit.get_num_threads())
     ref_hash = None
     for cm in a.chunk_mib:
         crow = max(1, int(cm * 2**20 / (4 * cols)))
         x = dfn(shape, chunks=(crow, cols), rng=1, **kw)
         with dask.config.set(scheduler="threads", num_workers=a.workers):
-            report("dask threads", best(lambda: x.persist(), a.reps), chunk_mib=cm,
+            report("dask threads", best(x.persist, a.reps), chunk_mib=cm,
                    threads=a.workers, chunks=x.npartitions)
     if not a.no_cluster:
         from distributed import Client, LocalCluster, wait
@@ -97,10 +98,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
                 crow = max(1, int(cm * 2**20 / (4 * cols)))
                 x = dfn(shape, chunks=(crow, cols), rng=1, **kw)
 
-                def job():
-                    y = x.persist()
-                    wait(y)
-                    del y
+                def job(x=x):
+                    wait(x.persist())
 
                 report("dask LocalCluster (procs)", best(job, a.reps), chunk_mib=cm,
                        workers=a.workers, chunks=x.npartitions)
@@ -108,7 +107,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
             reg = (slice(rows - 3, rows), slice(cols - 4, cols))
             ref_hash = bool(np.array_equal(x[reg].compute(), fn(shape, rng=1, region=reg, **kw)))
     if a.json:
-        print(json.dumps(dict(results=results, corner_equal=ref_hash, load=os.getloadavg())))
+        print(json.dumps({"results": results, "corner_equal": ref_hash,
+                          "load": os.getloadavg()}))
     elif ref_hash is not None:
         print(f"cluster corner block equals the in-memory region: {ref_hash}")
     return results

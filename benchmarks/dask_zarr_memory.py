@@ -120,13 +120,22 @@ def main(argv: list[str] | None = None) -> dict:
     if tmp is not None and not a.keep:
         shutil.rmtree(tmp, ignore_errors=True)
     nbytes = math.prod(shape) * item
-    out = dict(scheme=a.scheme, dtype=a.dtype, shape=shape, gib=nbytes / 2**30,
-               chunk_mib=rows_per_chunk * cols * item / 2**20, n_chunks=n_chunks,
-               workers=a.workers, compressor=a.compressor,
-               rss_before_mib=base / 2**20, peak_rss_mib=max(peak[0], kernel_peak) / 2**20,
-               peak_above_before_mib=(max(peak[0], kernel_peak) - base) / 2**20,
-               sampled_peak_mib=peak[0] / 2**20, kernel_peak=how,
-               seconds=dt, gib_per_s=nbytes / 2**30 / dt, readback_equal=check)
+    out = {"scheme": a.scheme,
+           "dtype": a.dtype,
+           "shape": shape,
+           "gib": nbytes / 2**30,
+           "chunk_mib": rows_per_chunk * cols * item / 2**20,
+           "n_chunks": n_chunks,
+           "workers": a.workers,
+           "compressor": a.compressor,
+           "rss_before_mib": base / 2**20,
+           "peak_rss_mib": max(peak[0], kernel_peak) / 2**20,
+           "peak_above_before_mib": (max(peak[0], kernel_peak) - base) / 2**20,
+           "sampled_peak_mib": peak[0] / 2**20,
+           "kernel_peak": how,
+           "seconds": dt,
+           "gib_per_s": nbytes / 2**30 / dt,
+           "readback_equal": check}
     print(json.dumps(out))
     return out
 

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 da = pytest.importorskip("dask.array")
-import dask  # noqa: E402
+import dask
 
-import winit  # noqa: E402
-import winit.dask as wd  # noqa: E402
+import winit
+import winit.dask as wd
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -47,7 +47,7 @@ def test_every_scheme_and_alias_has_a_function():
         fn = getattr(wd, name)
         assert callable(fn) and name in wd.__all__
         ps = fn.__signature__.parameters
-        assert list(ps)[0] == "shape" and {"chunks", "dtype", "rng"} <= set(ps)
+        assert next(iter(ps)) == "shape" and {"chunks", "dtype", "rng"} <= set(ps)
         assert not {"device", "out", "region"} & set(ps)
         spec = winit.get_scheme(name)
         assert set(spec.param_names) <= set(ps)

@@ -7,8 +7,8 @@ import pytest
 pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
-import winit  # noqa: E402
-import winit.dask as wd  # noqa: E402
+import winit
+import winit.dask as wd
 
 CASES = [
     ("glorot_normal", (513, 301), (100, 77), {}),

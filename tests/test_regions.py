@@ -35,11 +35,11 @@ def test_the_shardable_set():
 # ------------------------------------------------------------ splitting pairs and blocks
 
 ELEMENTWISE = [
-    ("uniform", dict(low=-1.0, high=3.0)),
-    ("normal", dict(mean=0.5, std=2.0)),
-    ("truncated_normal", dict(lo=-1.0, hi=1.0)),
-    ("glorot_normal", dict(distribution="truncated_normal")),
-    ("variance_scaling", dict(distribution="uniform", mode="fan_out")),
+    ("uniform", {"low": -1.0, "high": 3.0}),
+    ("normal", {"mean": 0.5, "std": 2.0}),
+    ("truncated_normal", {"lo": -1.0, "hi": 1.0}),
+    ("glorot_normal", {"distribution": "truncated_normal"}),
+    ("variance_scaling", {"distribution": "uniform", "mode": "fan_out"}),
 ]
 
 

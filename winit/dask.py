@@ -27,7 +27,7 @@ from __future__ import annotations
 import inspect
 import itertools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import dask.array as da
 import numpy as np
@@ -36,9 +36,18 @@ from dask.base import tokenize
 from . import _validate as V
 from ._fans import resolve_axes
 from ._generator import Generator, as_generator
-from ._schemes import AXIS_DEFAULTS, AXIS_PARAMS, SCHEMES, ALIASES, Initializer, Scheme, get_scheme
+from ._schemes import (
+    ALIASES,
+    AXIS_DEFAULTS,
+    AXIS_PARAMS,
+    SCHEMES,
+    Initializer,
+    Scheme,
+    get_scheme,
+)
 
-__all__ = ["array", "block_regions", "SHARDABLE", *sorted(SCHEMES), *sorted(ALIASES)]
+__all__ = ["SHARDABLE", "array", "block_regions"]
+__all__.extend(sorted({*SCHEMES, *ALIASES}))  # winit.dask.<scheme>, made below
 
 #: Canonical names of the schemes whose ``region=`` equals the slice of the whole.
 SHARDABLE = tuple(sorted(n for n, s in SCHEMES.items() if s.shardable))
@@ -53,7 +62,7 @@ class _Plan:
     shape: tuple[int, ...]
     params: tuple[tuple[str, Any], ...]
     dtype: str
-    gen: tuple | None  # (entropy, spawn_key, seed, stream), or None (deterministic scheme)
+    gen: tuple[Any, ...] | None  # (entropy, spawn_key, seed, stream); None: deterministic
     bounds: tuple[tuple[int, ...], ...]  # per axis: 0, c0, c0 + c1, ..., n
 
     def generator(self) -> Generator | None:
@@ -62,8 +71,8 @@ class _Plan:
             return None
         entropy, spawn_key, seed, stream = self.gen
         g = Generator.__new__(Generator)
-        g.__setstate__(dict(entropy=entropy, spawn_key=spawn_key, seed=seed,
-                            next_stream=stream, n_children=0))
+        g.__setstate__({"entropy": entropy, "spawn_key": spawn_key, "seed": seed,
+                        "next_stream": stream, "n_children": 0})
         return g
 
     def region(self, block_id: tuple[int, ...]) -> tuple[slice, ...]:
@@ -71,8 +80,9 @@ class _Plan:
 
     def block(self, region: tuple[slice, ...] | None) -> np.ndarray:
         """The values of ``region`` (None: the whole tensor)."""
-        return SCHEMES[self.scheme].fn(self.shape, rng=self.generator(), dtype=self.dtype,
-                                       region=region, **dict(self.params))
+        out = SCHEMES[self.scheme].fn(self.shape, rng=self.generator(), dtype=self.dtype,
+                                      region=region, **dict(self.params))
+        return cast(np.ndarray, out)
 
 
 def _block(plan: _Plan, block_id: tuple[int, ...] | None = None) -> np.ndarray:
@@ -80,7 +90,7 @@ def _block(plan: _Plan, block_id: tuple[int, ...] | None = None) -> np.ndarray:
     return plan.block(plan.region(block_id or ()))
 
 
-def _key_of(spec: Scheme, rng: Any) -> tuple | None:
+def _key_of(spec: Scheme, rng: Any) -> tuple[Any, ...] | None:
     """(entropy, spawn_key, seed) of the generator ``rng`` names (validated; no stream
     taken), or None for a deterministic scheme (which ignores ``rng``, as in memory)."""
     if not spec.random:
@@ -96,8 +106,8 @@ def block_regions(shape: Any, chunks: Any, dtype: Any = "float32") -> list[tuple
     (anything ``dask.array`` accepts) of ``shape``, in C order of the block grid: the
     ``region=`` arguments that tile the tensor."""
     shape = V.shape(shape)
-    norm = da.core.normalize_chunks(chunks, shape, dtype=np.dtype(V.dtype(dtype, V.REAL_DTYPES +
-                                                                           V.COMPLEX_DTYPES)))
+    dt = V.dtype(dtype, V.REAL_DTYPES + V.COMPLEX_DTYPES)
+    norm = da.core.normalize_chunks(chunks, shape, dtype=dt)  # type: ignore[no-untyped-call]
     bounds = [tuple(itertools.accumulate(c, initial=0)) for c in norm]
     return [tuple(slice(b[i], b[i + 1]) for b, i in zip(bounds, idx))
             for idx in itertools.product(*(range(len(c)) for c in norm))]
@@ -131,9 +141,10 @@ def array(scheme: str | Scheme | Initializer, shape: Any, *, chunks: Any = "auto
             batch_axis, layout).
     """
     if isinstance(scheme, Initializer):
-        bound = dict(scheme.params)
+        init: Any = scheme  # (its attributes are set through object.__setattr__)
+        bound = dict(init.params)
         bound.pop("device", None)
-        spec = scheme.spec
+        spec = init.spec
         rng = bound.pop("rng") if rng is None else rng
         dtype = bound.pop("dtype") if dtype is None else dtype
         bound.pop("rng", None), bound.pop("dtype", None)
@@ -160,7 +171,7 @@ def array(scheme: str | Scheme | Initializer, shape: Any, *, chunks: Any = "auto
             outs = ()  # the probe below raises the scheme's own error
         if len(outs) == 1:
             chunks = {outs[0]: -1, 1 - outs[0]: "auto"}
-    norm = da.core.normalize_chunks(chunks, shape, dtype=dt)
+    norm = da.core.normalize_chunks(chunks, shape, dtype=dt)  # type: ignore[no-untyped-call]
     bounds = tuple(tuple(itertools.accumulate(c, initial=0)) for c in norm)
     plan = _Plan(spec.name, shape, tuple(sorted(params.items())), str(dt),
                  None if key is None else key + (0,), bounds)
@@ -170,8 +181,8 @@ def array(scheme: str | Scheme | Initializer, shape: Any, *, chunks: Any = "auto
     if key is not None and isinstance(rng, Generator):  # validated: now take the stream
         plan = _Plan(spec.name, shape, plan.params, plan.dtype, key + (rng.stream(),), bounds)
     name = f"winit-{spec.name}-{tokenize(plan)}"
-    return da.map_blocks(_block, plan, chunks=norm, dtype=dt, meta=np.empty((0,) * len(shape), dt),
-                         name=name)
+    return cast(da.Array, da.map_blocks(  # type: ignore[no-untyped-call]
+        _block, plan, chunks=norm, dtype=dt, meta=np.empty((0,) * len(shape), dt), name=name))
 
 
 def _doc(spec: Scheme) -> str:
