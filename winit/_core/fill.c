@@ -167,6 +167,11 @@ static int best_level(void) {
     return g_best_level;
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+/* probe the CPU when the library loads, before any thread can race on it */
+__attribute__((constructor)) static void winit_probe_cpu(void) { best_level(); }
+#endif
+
 int winit_simd_available(int level) { return level >= 0 && level <= best_level(); }
 
 int winit_simd_level(void) {

@@ -66,6 +66,12 @@ static inline void WINIT_FN(bf16_convert)(uint16_t *restrict o, const float *res
         }                                                                           \
     } while (0)
 
+#if defined(__GNUC__) || defined(__clang__)
+#define WINIT_ALIGN64 __attribute__((aligned(64)))
+#else
+#define WINIT_ALIGN64
+#endif
+
 /* Every header function inlined into the block fill, however large: the math pass
  * vectorises only as one loop body. */
 #if defined(__GNUC__) || defined(__clang__)
@@ -101,8 +107,8 @@ static inline void WINIT_FN(bf16_convert)(uint16_t *restrict o, const float *res
 #define WINIT_BLOCKS(NAME, T, EPB, PT, PFIELD, L, SPEC, BODY)                               \
     WINIT_FLATTEN static void WINIT_FN(NAME)(const winit_fill_spec *s, uint64_t b0, size_t nb, void *out,   \
                                unsigned flags) {                                              \
-        uint32_t ws[4 * WINIT_CHUNK];                                                         \
-        T stage[(EPB) * WINIT_CHUNK];                                                         \
+        uint32_t ws[4 * WINIT_CHUNK] WINIT_ALIGN64;                                           \
+        T stage[(EPB) * WINIT_CHUNK] WINIT_ALIGN64;                                           \
         const PT par = s->PFIELD; /* a local copy: no aliasing with the output */           \
         const PT *const P = &par;                                                             \
         const int streaming = WINIT_HAVE_STREAM && (flags & WINIT_FILL_STREAM);              \
@@ -122,9 +128,9 @@ static inline void WINIT_FN(bf16_convert)(uint16_t *restrict o, const float *res
 #define WINIT_BLOCKS_H16(NAME, CONVERT, PT, PFIELD, L, SPEC, BODY)                          \
     WINIT_FLATTEN static void WINIT_FN(NAME)(const winit_fill_spec *s, uint64_t b0, size_t nb, void *out,   \
                                unsigned flags) {                                              \
-        uint32_t ws[4 * WINIT_CHUNK];                                                         \
-        float y[4 * WINIT_CHUNK];                                                             \
-        uint16_t stage[4 * WINIT_CHUNK];                                                      \
+        uint32_t ws[4 * WINIT_CHUNK] WINIT_ALIGN64;                                           \
+        float y[4 * WINIT_CHUNK] WINIT_ALIGN64;                                               \
+        uint16_t stage[4 * WINIT_CHUNK] WINIT_ALIGN64;                                        \
         const PT par = s->PFIELD;                                                             \
         const PT *const P = &par;                                                             \
         const int streaming = WINIT_HAVE_STREAM && (flags & WINIT_FILL_STREAM);              \
