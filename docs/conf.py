@@ -39,6 +39,7 @@ extensions = [
     "sphinx.ext.doctest",
     "sphinx.ext.mathjax",
     "winit_gallery",
+    "winit_cli",
 ]
 
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}

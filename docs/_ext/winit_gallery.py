@@ -179,8 +179,10 @@ class Case:
 
     @property
     def title(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
-        return f"winit.{self.scheme}({self.shape}{', ' if args else ''}{args}, rng={SEED})"
+        args = [f"{k}={v!r}" for k, v in self.params.items()]
+        if winit.get_scheme(self.scheme).random:
+            args.append(f"rng={SEED}")
+        return f"winit.{self.scheme}({', '.join([str(self.shape), *args])})"
 
 
 def _fans_var(shape: tuple[int, ...], mode: str, scale: float) -> float:
@@ -309,8 +311,9 @@ def draw_histogram(case: Case, w: np.ndarray, path: Path) -> Path:
     th = case.theory
     if th.continuous:
         width = np.diff(edges)
-        ax.bar(edges[:-1], counts / (x.size * width), width=width, align="edge",
-               color="#9ecae1", edgecolor="#3182bd", linewidth=0.4, label=f"{x.size} values")
+        ax.stairs(counts / (x.size * width), edges, fill=True, color="#9ecae1",
+                  label=f"{x.size} values")
+        ax.stairs(counts / (x.size * width), edges, color="#3182bd", linewidth=0.6)
         grid = np.linspace(edges[0], edges[-1], 600)
         ax.plot(grid, th.pdf(grid), color="#d62728", lw=1.6, label=th.label())
         ax.set_ylabel("density")
@@ -326,7 +329,7 @@ def draw_histogram(case: Case, w: np.ndarray, path: Path) -> Path:
     ax.set_xlabel("value")
     ax.set_title(case.title, fontsize=8)
     ax.legend(fontsize=7, loc="upper right", frameon=False)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.1, right=0.97, bottom=0.15, top=0.9)
     fig.savefig(path)
     plt.close(fig)
     return path
