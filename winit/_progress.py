@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
-from typing import Any, Iterator, TextIO
+from typing import Any, TextIO
+from collections.abc import Iterator
 
 __all__ = ["Progress", "progress", "backend"]
 
