@@ -247,7 +247,7 @@ def find_nvcc() -> str | None:
 _lock = threading.RLock()
 _drv = None
 _drv_error: str | None = None
-_devices: dict[int, "_Device"] = {}
+_devices: dict[int, _Device] = {}
 
 
 def _classify(exc: BaseException) -> str:
@@ -361,7 +361,7 @@ def parse_device(device: Any) -> int:
                      f"Received: device={device!r}")
 
 
-def get_device(ordinal: int = 0) -> "_Device":
+def get_device(ordinal: int = 0) -> _Device:
     """The initialised GPU ``ordinal`` (its primary context and kernels)."""
     drv = _driver()
     with _lock:

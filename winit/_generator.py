@@ -70,7 +70,7 @@ class Generator:
         self._lock = threading.Lock()
 
     @classmethod
-    def _child(cls, parent: "Generator", extra: tuple) -> "Generator":
+    def _child(cls, parent: Generator, extra: tuple) -> Generator:
         g = cls.__new__(cls)
         g._init(parent._entropy, parent._spawn_key + extra, 0, 0, parent._seed)
         return g
@@ -108,7 +108,7 @@ class Generator:
             self._next_stream = s + 1
         return s
 
-    def spawn(self, n: int) -> list["Generator"]:
+    def spawn(self, n: int) -> list[Generator]:
         """n new independent child generators (each call gives new ones)."""
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise ValueError(f"Argument `n` must be a non-negative int. Received: n={n!r}")
@@ -117,7 +117,7 @@ class Generator:
             self._n_children += int(n)
         return [Generator._child(self, (first + i,)) for i in range(int(n))]
 
-    def fold_in(self, data: int | str) -> "Generator":
+    def fold_in(self, data: int | str) -> Generator:
         """A child generator determined by ``data`` (an int >= 0 or a str) alone:
         ``g.fold_in("dense_1/kernel")`` is the same whatever else ``g`` did, so a
         layer's weights do not depend on the order layers are created in."""

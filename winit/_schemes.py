@@ -19,7 +19,8 @@ from __future__ import annotations
 import inspect
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 
@@ -169,7 +170,7 @@ class Scheme:
     """
     name: str
     params: tuple[Param, ...]
-    build: Callable[["_Call", dict], Any] = field(repr=False)
+    build: Callable[[_Call, dict], Any] = field(repr=False)
     aliases: tuple[str, ...] = ()
     random: bool = True
     axes: bool = False
@@ -1059,7 +1060,7 @@ class Initializer:
         return {"scheme": self.spec.name, **{k: _json(v) for k, v in self.params.items()}}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "Initializer":
+    def from_config(cls, config: dict[str, Any]) -> Initializer:
         return from_config(config)
 
     def __eq__(self, other: object) -> bool:
