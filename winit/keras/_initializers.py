@@ -203,7 +203,7 @@ class WinitInitializer(keras.initializers.Initializer):
         return cfg
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "WinitInitializer":
+    def from_config(cls, config: dict[str, Any]) -> WinitInitializer:
         """``cls(**config)``; an invalid config (a value out of range, an unknown key)
         is a ValueError that names the class, the argument and the value."""
         if not isinstance(config, dict):
