@@ -2,16 +2,12 @@
 results do not depend on thread interleaving (same program twice, any schedule);
 concurrent fills (each with its own OpenMP team) equal sequential ones; fills release
 the GIL."""
-import hashlib
-import os
-import random
 import subprocess
 import sys
 import threading
 import time
 
 import numpy as np
-import pytest
 
 import winit
 

@@ -19,7 +19,7 @@ def test_every_page_has_an_example():
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
 def test_doc_examples_run(page, capsys):
     ns = {"__name__": f"docs.schemes.{page.stem}"}
-    for i, m in enumerate(BLOCK.finditer(page.read_text())):
+    for m in BLOCK.finditer(page.read_text()):
         line = page.read_text()[:m.start()].count("\n") + 2
         code = compile("\n" * (line - 1) + m.group(1), str(page), "exec")
         exec(code, ns)  # noqa: S102 -- our own documentation

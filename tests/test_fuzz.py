@@ -14,7 +14,7 @@ import os
 import ml_dtypes
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import winit
@@ -122,7 +122,8 @@ def check_call(fn, shape, kw, region, out_kind, rng, validate_values):
         want = None
     if want is not None and not all(type(d) is int and d >= 0 for d in want):
         want = None
-    if out_kind and want is not None and math.prod(want) <= 1 << 16 and isinstance(kw.get("dtype"), str) and kw["dtype"] in REAL:
+    if (out_kind and want is not None and math.prod(want) <= 1 << 16
+            and isinstance(kw.get("dtype"), str) and kw["dtype"] in REAL):
         dt = winit._validate.dtype(kw["dtype"], winit._validate.REAL_DTYPES)
         out = {"good": lambda: np.full(want, 7, dt),
                "wrong_dtype": lambda: np.zeros(want, np.int32),

@@ -85,7 +85,8 @@ def test_fold_in():
 
 def test_pickle_and_repr():
     g = winit.Generator(11)
-    g.stream(); g.stream()
+    g.stream()
+    g.stream()
     c = g.fold_in("a")
     h = pickle.loads(pickle.dumps(g))
     assert h == g and h.key == g.key and h.position == 2

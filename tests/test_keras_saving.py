@@ -221,7 +221,7 @@ def test_reinitialised_from_loaded_config_same_bits(runs, saver, loader, model):
     b = loaded[loader]["loaded"][saver, model]["reinit"]
     assert len(a) == len(b)
     n = 0
-    for (pa, da, sa, ba), (pb, db, sb, bb) in zip(a, b):
+    for (pa, da, sa, ba), (_pb, db, sb, bb) in zip(a, b):
         assert (da, sa) == (db, sb)
         if SEED_NONE_LAYER in pa:
             assert ba != bb or "bias" in pa

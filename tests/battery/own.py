@@ -13,7 +13,6 @@ fixed, so every result is deterministic.
 from __future__ import annotations
 
 import math
-from typing import Callable
 
 import numpy as np
 from scipy import special, stats

@@ -18,7 +18,7 @@ Every source goes through a public or documented entry point:
 from __future__ import annotations
 
 import sys
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 

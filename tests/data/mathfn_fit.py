@@ -207,7 +207,7 @@ def job_ndtri_tail_f64():
         hv = {s: h_tail(s + sh) for s in xs}
         Y = lambda s, v: 1 / (2 * (s + sh) ** 2 - mp.log(4 * mp.pi * (s + sh) ** 2) + v)
         p, q, e = fit_rat(lambda s: hv[s], xs, list(range(deg + 1)), list(range(1, deg + 1)), Y, iters=80)
-        out[f"num r<5" if a < 5 else "num r>=5"], out[f"den r<5" if a < 5 else "den r>=5"] = p, q
+        out["num r<5" if a < 5 else "num r>=5"], out["den r<5" if a < 5 else "den r>=5"] = p, q
         errs.append(e)
     return out, max(errs)
 
