@@ -26,6 +26,7 @@ import os
 import shutil
 import struct
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -71,7 +72,7 @@ _PARAM_OF_DIST = {"bits": "winit_knone", "uniform": "winit_affine", "normal": "w
                   "truncnorm": "winit_tn", "polar": "winit_polar"}
 
 
-def _kernel_table() -> dict:
+def _kernel_table() -> dict[tuple[int, int], tuple[str, str, int, int]]:
     """(dist, dtype code) -> (kernel name, parameter struct, elements per block, itemsize),
     for every combination the CPU core supports (the same list as WINIT_VALUE_KERNELS)."""
     table = {}
@@ -104,7 +105,7 @@ class Launch(NamedTuple):
     nrows: int
     len: int
     nbmax: int             # work items per row
-    row_start: np.ndarray | None  # uint64 per row (regions), or None: one run
+    row_start: np.ndarray[Any, Any] | None  # uint64 per row (regions), or None: one run
     epb: int
     itemsize: int
 
@@ -113,14 +114,14 @@ class Launch(NamedTuple):
         return self.nrows * self.nbmax
 
     @property
-    def arg_format(self) -> list:
+    def arg_format(self) -> list[Any]:
         """PyCUDA prepare() format of the kernel's arguments (native alignment, as the
         CUDA ABI lays kernel parameters out): params, k0, k1, stream, row_start, start,
         nrows, len, nbmax, out."""
         return [f"{len(self.params)}s", "I", "I", "Q", "P", "Q", "Q", "Q", "Q", "P"]
 
 
-def param_bytes(dist: int, dtype_code: int, params: tuple) -> bytes:
+def param_bytes(dist: int, dtype_code: int, params: tuple[Any, ...]) -> bytes:
     """The kernel's parameter struct for ``_core.fill``'s ``params``, with the values
     the CPU fill uses: float32 fields rounded from the doubles as C's (float) cast
     does, truncated-normal constants from ``_core.tn_setup`` (the CPU's own setup)."""
@@ -134,7 +135,8 @@ def param_bytes(dist: int, dtype_code: int, params: tuple) -> bytes:
         loc, scale = params
         rec["loc"], rec["scale"] = loc, scale
     elif dist == _core.DIST_TRUNCNORM:
-        t = _core.tn_setup(*(float(p) for p in params), f64)
+        a, b, loc, scale, lo, hi = (float(p) for p in params)
+        t = _core.tn_setup(a, b, loc, scale, lo, hi, f64)
         for f in _TN + ("mode",):
             rec[f] = t[f]
         if not f64:
@@ -146,7 +148,7 @@ def param_bytes(dist: int, dtype_code: int, params: tuple) -> bytes:
     return rec.tobytes()
 
 
-def launch_plan(dist: int, dtype_code: int, key: Any, stream: int, params: tuple,
+def launch_plan(dist: int, dtype_code: int, key: Any, stream: int, params: tuple[Any, ...],
                 row_start: Any, row_len: int) -> Launch:
     """The launch for ``_core.fill(out, dist, dtype_code, key, stream, params, row_start,
     row_len)``: run r = elements row_start[r] .. + row_len of the stream."""
@@ -269,7 +271,7 @@ def _classify(exc: BaseException) -> str:
     return f"CUDA cannot be initialised ({type(exc).__name__}: {msg})"
 
 
-def _driver():
+def _driver() -> Any:
     """pycuda.driver, initialised; CudaUnavailableError naming the cause otherwise."""
     global _drv, _drv_error
     with _lock:
@@ -295,7 +297,7 @@ _CU_CAUSES = {
 }
 
 
-def _libcuda():
+def _libcuda() -> Any:
     """The driver library itself, through ctypes (OSError when absent)."""
     import ctypes
     return ctypes.CDLL("nvcuda.dll" if os.name == "nt" else "libcuda.so.1")
@@ -378,7 +380,7 @@ def get_device(ordinal: int = 0) -> _Device:
 class _Device:
     BLOCK = 256
 
-    def __init__(self, drv, ordinal: int):
+    def __init__(self, drv: Any, ordinal: int) -> None:
         self.drv = drv
         self.ordinal = ordinal
         self.dev = drv.Device(ordinal)
@@ -395,7 +397,7 @@ class _Device:
             self.module, self.kernels_from = self._load_module()
 
     @contextmanager
-    def active(self):
+    def active(self) -> Iterator[None]:
         """The primary context, current for the duration (push / pop)."""
         self.ctx.push()
         try:
@@ -403,7 +405,7 @@ class _Device:
         finally:
             self.drv.Context.pop()
 
-    def _load_module(self):
+    def _load_module(self) -> Any:
         drv = self.drv
         mode = os.environ.get("WINIT_CUDA_KERNELS", "auto").strip().lower()
         arch = f"sm_{self.cc[0]}{self.cc[1]}"
@@ -435,7 +437,7 @@ class _Device:
         raise CudaUnavailableError(f"no CUDA kernels for GPU {self.ordinal} ({self.name}, "
                                    f"{arch}): " + "; ".join(why))
 
-    def function(self, name: str, fmt: list):
+    def function(self, name: str, fmt: list[Any]) -> Any:
         f = self._funcs.get(name)
         if f is None:
             f = self._funcs[name] = self.module.get_function(name)
@@ -445,7 +447,7 @@ class _Device:
     def grid(self, n: int) -> tuple[int, int]:
         return (max(1, min(-(-n // self.BLOCK), self.sm_count * 32)), 1)
 
-    def check_alloc(self, shape: tuple, dt: np.dtype) -> None:
+    def check_alloc(self, shape: tuple[Any, ...], dt: np.dtype[Any]) -> None:
         nbytes = math.prod(shape) * dt.itemsize
         with self.active():
             free, total = self.drv.mem_get_info()
@@ -454,7 +456,7 @@ class _Device:
                               f"the {free / 2**30:.1f} GiB free on GPU {self.ordinal} "
                               f"({self.name}); generate it in blocks with `region=`")
 
-    def empty(self, shape: tuple, dt: np.dtype):
+    def empty(self, shape: tuple[Any, ...], dt: np.dtype[Any]) -> Any:
         import pycuda.gpuarray as gpuarray
         with self.active():
             return gpuarray.empty(shape, dt)
@@ -480,7 +482,7 @@ class _Device:
                 self.drv.Context.synchronize()  # out ready for its stream; rows freeable
             del keep
 
-    def run(self, name: str, fmt: list, n: int, *args) -> None:
+    def run(self, name: str, fmt: list[Any], n: int, *args: Any) -> None:
         if n == 0:
             return
         with self.active():
@@ -497,13 +499,14 @@ _TYPESTRS = {
 _BITS16 = ("<V2", "|V2", "<u2", "<i2", "|u2", "|i2")
 
 
-def _typestr_ok(typestr: str, dt: np.dtype) -> bool:
+def _typestr_ok(typestr: str, dt: np.dtype[Any]) -> bool:
     if dt.kind == "V" and dt.itemsize == 2:  # bfloat16: any 16-bit container
         return typestr in _BITS16 or typestr == dt.str
     return typestr in _TYPESTRS.get(dt, (dt.str,))
 
 
-def cuda_array_interface(obj: Any) -> dict:
+def cuda_array_interface(obj: Any) -> dict[str, Any]:
+    cai: dict[str, Any]
     try:
         cai = obj.__cuda_array_interface__
     except AttributeError:
@@ -520,7 +523,7 @@ def cuda_array_interface(obj: Any) -> dict:
     return cai
 
 
-def _c_contiguous(shape: tuple, strides: Any, itemsize: int) -> bool:
+def _c_contiguous(shape: tuple[Any, ...], strides: Any, itemsize: int) -> bool:
     if strides is None or math.prod(shape) == 0:
         return True
     expect = itemsize
@@ -531,7 +534,7 @@ def _c_contiguous(shape: tuple, strides: Any, itemsize: int) -> bool:
     return True
 
 
-def check_out(out: Any, shape: tuple, dt: np.dtype) -> tuple[int, Any]:
+def check_out(out: Any, shape: tuple[Any, ...], dt: np.dtype[Any]) -> tuple[int, Any]:
     """Validate an ``out=`` GPU array from its ``__cuda_array_interface__``: shape,
     dtype, C-contiguity, writeable. Returns (device pointer, the stream it names)."""
     cai = cuda_array_interface(out)
@@ -554,16 +557,17 @@ class Target:
     (ValueError / TypeError first, then CudaUnavailableError), then fills with the
     stream and parameters generate passes, exactly as ``_core.fill`` would."""
 
-    def __init__(self, device: Any, out: Any, shape: tuple, dt: np.dtype):
+    def __init__(self, device: Any, out: Any, shape: tuple[Any, ...], dt: np.dtype[Any]) -> None:
         ordinal = parse_device(device)
+        self.cai_stream: Any
         self.shape, self.dt, self.out = tuple(shape), dt, out
         self.ptr, self.cai_stream = check_out(out, shape, dt) if out is not None else (0, None)
         self.gpu = get_device(ordinal)
         if out is None:
             self.gpu.check_alloc(self.shape, dt)
 
-    def fill(self, dist: int, dtype_code: int, key: Any, stream: int, params: tuple,
-             row_start: Any, row_len: int):
+    def fill(self, dist: int, dtype_code: int, key: Any, stream: int, params: tuple[Any, ...],
+             row_start: Any, row_len: int) -> Any:
         plan = launch_plan(dist, dtype_code, key, stream, params, row_start, row_len)
         arr = self.out
         if arr is None:
@@ -575,14 +579,14 @@ class Target:
         return arr
 
 
-def fill(out: Any, dist: int, dtype_code: int, key: Any, stream: int, params: tuple,
+def fill(out: Any, dist: int, dtype_code: int, key: Any, stream: int, params: tuple[Any, ...],
          row_start: Any, row_len: int, device: Any = "cuda") -> Any:
     """``_core.fill`` on the GPU: ``out`` is any C-contiguous GPU array holding
     nrows * row_len elements of the dtype's width (as _core.fill checks for numpy)."""
     cai = cuda_array_interface(out)
-    _, _, _, isz = KERNELS.get((dist, dtype_code), (None, None, None, None))
-    if isz is None:
+    if (dist, dtype_code) not in KERNELS:
         raise ValueError(f"unsupported (dist, dtype) = ({dist}, {dtype_code})")
+    isz = KERNELS[(dist, dtype_code)][3]
     shape = tuple(cai["shape"])
     nrows = int(np.asarray(row_start).size)
     n = math.prod(shape)
@@ -598,7 +602,7 @@ def fill(out: Any, dist: int, dtype_code: int, key: Any, stream: int, params: tu
 
 # ---------------------------------------------------------------- structured schemes
 
-def _value_bits(value: Any, cai: dict, dtype: Any = None) -> tuple[str, list]:
+def _value_bits(value: Any, cai: dict[str, Any], dtype: Any = None) -> tuple[str, list[Any]]:
     """(kernel suffix, [(argument format, word)]) for one element: ``value`` converted
     to ``dtype`` (default: out's dtype; a 2-byte void typestr means bfloat16), as its
     bit pattern, which must be as wide as out's elements."""
@@ -630,7 +634,7 @@ def _logical(dtype: Any) -> Any:
     return dtype
 
 
-def _contiguous_cai(out: Any) -> tuple[dict, tuple]:
+def _contiguous_cai(out: Any) -> tuple[dict[str, Any], tuple[Any, ...]]:
     cai = cuda_array_interface(out)
     shape = tuple(int(n) for n in cai["shape"])
     if not _c_contiguous(shape, cai.get("strides"), np.dtype(cai["typestr"]).itemsize):
@@ -675,7 +679,7 @@ def scatter(out: Any, flat_index: Any, value: Any, dtype: Any = None,
     return out
 
 
-def to_device(host: np.ndarray, out: Any = None, device: Any = "cuda") -> Any:
+def to_device(host: np.ndarray[Any, Any], out: Any = None, device: Any = "cuda") -> Any:
     """Upload a host array (the host-LAPACK orthogonal path): a new GPUArray, or into
     ``out`` (any C-contiguous GPU array of the same shape and dtype)."""
     host = np.ascontiguousarray(host)
@@ -703,7 +707,7 @@ def qr(a: Any, device: Any = "cuda") -> tuple[Any, Any, str]:
     dt = np.dtype(cai["typestr"])
     shape = tuple(cai["shape"])
 
-    def wrap(t, ptr):
+    def wrap(t: Any, ptr: int) -> Any:
         return gpuarray.GPUArray(tuple(t.shape), dt, gpudata=ptr, base=t)
 
     try:
@@ -736,7 +740,7 @@ def qr(a: Any, device: Any = "cuda") -> tuple[Any, Any, str]:
 
 # ---------------------------------------------------------------- status (python -m winit info)
 
-def status() -> dict:
+def status() -> dict[str, Any]:
     """What ``python -m winit info`` reports: PyCUDA, driver, devices, kernel path."""
     fb = fatbin_path()
     images = fatbin_images(fb.read_bytes()) if fb is not None else []
@@ -781,7 +785,7 @@ def status() -> dict:
     return info
 
 
-def format_status(info: dict) -> str:
+def format_status(info: dict[str, Any]) -> str:
     lines = [f"CUDA: {'available' if info['available'] else 'unavailable'}"]
     if info["error"]:
         lines.append(f"  cause: {info['error']}")

@@ -20,7 +20,8 @@ PURPOSE_VALUES = 0
 PURPOSE_SPARSE = 1  # element.h WINIT_PURPOSE_SPARSE
 
 
-def rows(full: tuple[int, ...], reg: tuple[tuple[int, int], ...] | None):
+def rows(full: tuple[int, ...], reg: tuple[tuple[int, int], ...] | None
+         ) -> tuple[tuple[int, ...], np.ndarray[Any, Any], int]:
     """(region shape, flat start of each row of the region, row length) for a C-order
     tensor of shape ``full``; a row is the region's extent along the last axis."""
     if not full:
@@ -44,9 +45,10 @@ def rows(full: tuple[int, ...], reg: tuple[tuple[int, int], ...] | None):
     return rshape, starts.reshape(-1), rshape[-1]
 
 
-def generate(dist: int, params: tuple, shape: Any, dtype: Any, rng: Any, out: Any,
-             region: Any, *, purpose: int = PURPOSE_VALUES, allowed=V.REAL_DTYPES,
-             device: str = "cpu", stream: int | None = None) -> np.ndarray:
+def generate(dist: int, params: tuple[Any, ...], shape: Any, dtype: Any, rng: Any, out: Any,
+             region: Any, *, purpose: int = PURPOSE_VALUES,
+             allowed: tuple[np.dtype[Any], ...] = V.REAL_DTYPES, device: str = "cpu",
+             stream: int | None = None) -> Any:
     """Validate shape/dtype/region/out, take a stream, fill. ``params`` as _core.fill.
 
     ``stream``: use this stream id of ``rng`` instead of taking the next one (a scheme
@@ -79,7 +81,7 @@ def generate(dist: int, params: tuple, shape: Any, dtype: Any, rng: Any, out: An
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-def _check_affine(dist: int, params: tuple, dt: np.dtype) -> None:
+def _check_affine(dist: int, params: tuple[Any, ...], dt: np.dtype[Any]) -> None:
     """loc + scale * x is computed in float32 for the float32 family: both must be
     finite there (uniform's scale is high - low, which can overflow when both are finite)."""
     loc, scale = params
@@ -95,8 +97,8 @@ def _check_affine(dist: int, params: tuple, dt: np.dtype) -> None:
 
 
 def uniform(shape: Any, low: float = 0.0, high: float = 1.0, *, dtype: Any = "float32",
-            rng: Any = None, out: np.ndarray | None = None, region: Any = None,
-            device: str = "cpu") -> np.ndarray:
+            rng: Any = None, out: np.ndarray[Any, Any] | None = None, region: Any = None,
+            device: str = "cpu") -> Any:
     """Uniform on [low, high): ``low + (high - low) * u`` with u a multiple of 2^-24
     (float32 family) or 2^-53 (float64), one rounding."""
     low = V.real(low, "low")
@@ -108,8 +110,8 @@ def uniform(shape: Any, low: float = 0.0, high: float = 1.0, *, dtype: Any = "fl
 
 
 def normal(shape: Any, mean: float = 0.0, std: float = 1.0, *, dtype: Any = "float32",
-           rng: Any = None, out: np.ndarray | None = None, region: Any = None,
-           device: str = "cpu") -> np.ndarray:
+           rng: Any = None, out: np.ndarray[Any, Any] | None = None, region: Any = None,
+           device: str = "cpu") -> Any:
     """Normal N(mean, std^2) by Box-Muller: ``mean + std * z``."""
     mean = V.real(mean, "mean")
     std = V.real(std, "std", min_value=0.0)
@@ -117,7 +119,7 @@ def normal(shape: Any, mean: float = 0.0, std: float = 1.0, *, dtype: Any = "flo
                     device=device)
 
 
-def truncnorm_params(mean: Any, std: Any, lo: Any, hi: Any, bounds: str) -> tuple:
+def truncnorm_params(mean: Any, std: Any, lo: Any, hi: Any, bounds: str) -> tuple[Any, ...]:
     """Validated (a, b, loc, scale, lo_abs, hi_abs): a, b standardised bounds."""
     mean = V.real(mean, "mean")
     std = V.real(std, "std", min_value=0.0, strict_min=True)
@@ -146,8 +148,8 @@ TRUNCNORM_MAX_SIGMA = 1e150
 
 def truncated_normal(shape: Any, mean: float = 0.0, std: float = 1.0, lo: float = -2.0,
                      hi: float = 2.0, *, bounds: str = "absolute", dtype: Any = "float32",
-                     rng: Any = None, out: np.ndarray | None = None, region: Any = None,
-                     device: str = "cpu") -> np.ndarray:
+                     rng: Any = None, out: np.ndarray[Any, Any] | None = None, region: Any = None,
+                     device: str = "cpu") -> Any:
     """Normal N(mean, std^2) restricted to [lo, hi], by inverse CDF: one uniform per
     value, exact in the far tails, no clamping and no rejection.
 
@@ -157,8 +159,10 @@ def truncated_normal(shape: Any, mean: float = 0.0, std: float = 1.0, lo: float 
                     device=device)
 
 
-def bits(shape: Any, *, rng: Any = None, out: np.ndarray | None = None, region: Any = None,
-         purpose: int = PURPOSE_VALUES, stream: int | None = None) -> np.ndarray:
+def bits(shape: Any, *, rng: Any = None, out: np.ndarray[Any, Any] | None = None, region: Any = None,
+         purpose: int = PURPOSE_VALUES, stream: int | None = None) -> np.ndarray[Any, Any]:
     """Raw Philox words as uint32 (element i = word i % 4 of block i // 4)."""
-    return generate(_core.DIST_BITS, (), shape, np.uint32, rng, out, region, purpose=purpose,
-                    allowed=(np.dtype(np.uint32),), stream=stream)
+    words: np.ndarray[Any, Any] = generate(
+        _core.DIST_BITS, (), shape, np.uint32, rng, out, region, purpose=purpose,
+        allowed=(np.dtype(np.uint32),), stream=stream)
+    return words

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 __all__ = ["compute_fans", "calculate_gain", "resolve_axes", "LAYOUTS", "NONLINEARITIES"]
 
@@ -19,7 +22,7 @@ DEFAULT_OUT_AXIS = -1
 TORCH_AXES = (1, 0)  # (in_axis, out_axis) of (out, in, *kernel)
 
 
-def _is_int(v: Any) -> bool:
+def _is_int(v: Any) -> TypeIs[int]:
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
@@ -42,7 +45,7 @@ def check_layout(value: Any) -> str | None:
     return value
 
 
-def _norm_axes(axes: int | tuple[int, ...], ndim: int, name: str, shape: tuple) -> tuple[int, ...]:
+def _norm_axes(axes: int | tuple[int, ...], ndim: int, name: str, shape: tuple[Any, ...]) -> tuple[int, ...]:
     axes = (axes,) if _is_int(axes) else tuple(axes)
     out = []
     for a in axes:

@@ -28,10 +28,10 @@ def _check_seed(seed: Any) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError("Argument `seed` must be a non-negative int or None. "
                         f"Received: seed={seed!r} of type {type(seed).__name__}")
-    seed = operator.index(seed)
-    if seed < 0:
-        raise ValueError(f"Argument `seed` must be a non-negative int or None. Received: seed={seed}")
-    return seed
+    value = operator.index(seed)
+    if value < 0:
+        raise ValueError(f"Argument `seed` must be a non-negative int or None. Received: seed={value}")
+    return value
 
 
 class Generator:
@@ -55,9 +55,9 @@ class Generator:
     def __init__(self, seed: int | None = None) -> None:
         if seed is not None:
             seed = _check_seed(seed)
-        self._init(np.random.SeedSequence(seed).entropy, (), 0, 0, seed)
+        self._init(int(np.random.SeedSequence(seed).entropy), (), 0, 0, seed)  # type: ignore[arg-type]
 
-    def _init(self, entropy: int, spawn_key: tuple, next_stream: int, n_children: int,
+    def _init(self, entropy: int, spawn_key: tuple[Any, ...], next_stream: int, n_children: int,
               seed: int | None) -> None:
         self._entropy = entropy
         self._spawn_key = tuple(spawn_key)
@@ -70,7 +70,7 @@ class Generator:
         self._lock = threading.Lock()
 
     @classmethod
-    def _child(cls, parent: Generator, extra: tuple) -> Generator:
+    def _child(cls, parent: Generator, extra: tuple[Any, ...]) -> Generator:
         g = cls.__new__(cls)
         g._init(parent._entropy, parent._spawn_key + extra, 0, 0, parent._seed)
         return g
@@ -91,7 +91,7 @@ class Generator:
         return self._entropy
 
     @property
-    def spawn_key(self) -> tuple:
+    def spawn_key(self) -> tuple[Any, ...]:
         return self._spawn_key
 
     @property
@@ -134,11 +134,11 @@ class Generator:
         sk = f", spawn_key={self._spawn_key}" if self._spawn_key else ""
         return f"winit.Generator(seed={seed}{sk}, stream={self._next_stream})"
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         return dict(entropy=self._entropy, spawn_key=self._spawn_key, seed=self._seed,
                     next_stream=self._next_stream, n_children=self._n_children)
 
-    def __setstate__(self, st: dict) -> None:
+    def __setstate__(self, st: dict[str, Any]) -> None:
         self._init(st["entropy"], st["spawn_key"], st["next_stream"], st["n_children"],
                    st["seed"])
 

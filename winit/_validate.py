@@ -43,8 +43,9 @@ def shape(value: Any, name: str = "shape") -> tuple[int, ...]:
     return tuple(out)
 
 
-def dtype(value: Any, allowed: tuple = REAL_DTYPES + COMPLEX_DTYPES, name: str = "dtype") -> np.dtype:
+def dtype(value: Any, allowed: tuple[Any, ...] = REAL_DTYPES + COMPLEX_DTYPES, name: str = "dtype") -> np.dtype[Any]:
     """A numpy dtype among ``allowed`` (names, numpy types and ml_dtypes.bfloat16)."""
+    dt: np.dtype[Any] | None
     try:
         if isinstance(value, str) and value.lower() == "bfloat16":
             dt = BFLOAT16
@@ -76,7 +77,7 @@ def real(value: Any, name: str, *, allow_inf: bool = False, min_value: float | N
     return v
 
 
-def choice(value: Any, name: str, options: tuple) -> Any:
+def choice(value: Any, name: str, options: tuple[Any, ...]) -> Any:
     if not isinstance(value, str) or value not in options:
         raise ValueError(f"Argument `{name}` must be one of {', '.join(repr(o) for o in options)}. "
                          f"Received: {name}={value!r}")
@@ -116,7 +117,7 @@ def region(value: Any, full: tuple[int, ...]) -> tuple[tuple[int, int], ...] | N
     return tuple(out)
 
 
-def out_array(out: Any, shape_: tuple[int, ...], dt: np.dtype) -> np.ndarray:
+def out_array(out: Any, shape_: tuple[int, ...], dt: np.dtype[Any]) -> np.ndarray[Any, Any]:
     if not isinstance(out, np.ndarray):
         raise TypeError(f"Argument `out` must be a numpy.ndarray. Received: out of type "
                         f"{type(out).__name__}")
@@ -136,7 +137,7 @@ def _physical_memory() -> int | None:
         return None
 
 
-def allocatable(shape_: tuple[int, ...], dt: np.dtype) -> None:
+def allocatable(shape_: tuple[int, ...], dt: np.dtype[Any]) -> None:
     """Refuse, before allocating, a request larger than this machine's memory (with
     overcommit, numpy would succeed and the OS kill the process while filling)."""
     nbytes = math.prod(shape_) * dt.itemsize
