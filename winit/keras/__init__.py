@@ -29,11 +29,38 @@ except ImportError as e:  # pragma: no cover - exercised by users without keras
 if int(_keras.__version__.split(".")[0]) < 3:  # pragma: no cover
     raise ImportError(f"winit.keras needs Keras 3; found keras {_keras.__version__}")
 
+from typing import TYPE_CHECKING
+
 from ._initializers import (ALIAS_CLASSES, CLASSES, WinitInitializer, seed_to_generator,
                             to_tensor)
 
 globals().update(CLASSES)
 globals().update(ALIAS_CLASSES)
+
+if TYPE_CHECKING:  # the classes made from the registry above, named for type checkers
+    # (tests/test_lint.py checks this list against CLASSES and ALIAS_CLASSES)
+    Zeros: type[WinitInitializer]
+    Ones: type[WinitInitializer]
+    Constant: type[WinitInitializer]
+    RandomUniform: type[WinitInitializer]
+    RandomNormal: type[WinitInitializer]
+    TruncatedNormal: type[WinitInitializer]
+    VarianceScaling: type[WinitInitializer]
+    GlorotUniform: type[WinitInitializer]
+    GlorotNormal: type[WinitInitializer]
+    KaimingUniform: type[WinitInitializer]
+    KaimingNormal: type[WinitInitializer]
+    LecunUniform: type[WinitInitializer]
+    LecunNormal: type[WinitInitializer]
+    Orthogonal: type[WinitInitializer]
+    DeltaOrthogonal: type[WinitInitializer]
+    Dirac: type[WinitInitializer]
+    IdentityInit: type[WinitInitializer]
+    SparseInit: type[WinitInitializer]
+    HeUniform: type[WinitInitializer]
+    HeNormal: type[WinitInitializer]
+    XavierUniform: type[WinitInitializer]
+    XavierNormal: type[WinitInitializer]
 
 __all__ = ["WinitInitializer", "seed_to_generator", "to_tensor", *CLASSES, *ALIAS_CLASSES]
 

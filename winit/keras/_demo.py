@@ -61,12 +61,13 @@ def load_digits(seed: int = 0) -> tuple[np.ndarray, ...]:
 
 # ------------------------------------------------------------------ theory
 
-def _functional(init: wk.WinitInitializer, shape: tuple) -> np.ndarray:
+def _functional(init: wk.WinitInitializer, shape: tuple[int, ...]) -> np.ndarray:
     """The same kernel from the functional API (int seed: stream 0 of Generator(seed))."""
     cfg = init.get_config()
     seed = cfg.pop("seed")
     fn = getattr(winit, init.scheme.name)
-    return fn(shape, **cfg, rng=seed)
+    values: np.ndarray = fn(shape, **cfg, rng=seed)
+    return values
 
 
 def init_stats(layer: keras.layers.Layer, w: np.ndarray) -> dict[str, Any]:
@@ -112,7 +113,7 @@ def init_stats(layer: keras.layers.Layer, w: np.ndarray) -> dict[str, Any]:
     return row
 
 
-def print_table(rows: list[dict]) -> None:
+def print_table(rows: list[dict[str, Any]]) -> None:
     print(f"{'layer':11s} {'initializer':15s} {'shape':15s} {'mean':>8s} {'std':>7s} "
           f"{'theory':>7s}  {'= winit.fn':10s} check")
     for r in rows:
@@ -148,7 +149,7 @@ def main(epochs: int = 12, out_dir: str | None = None, quiet: bool = False) -> i
     model.compile(optimizer=keras.optimizers.Adam(2e-3), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     t = time.perf_counter()
-    def report(epoch: int, logs: dict) -> None:
+    def report(epoch: int, logs: dict[str, Any]) -> None:
         if not quiet and (epoch == 0 or (epoch + 1) % 4 == 0 or epoch + 1 == epochs):
             print(f"  epoch {epoch + 1:3d}: loss {logs['loss']:.4f}, train accuracy "
                   f"{logs['accuracy']:.4f}  ({time.perf_counter() - t:.1f} s)", flush=True)

@@ -110,7 +110,7 @@ def seed_to_generator(seed: Any) -> Generator:
 
 # ------------------------------------------------------------------ backend tensors
 
-def _empty_aligned(shape: tuple, dtype: np.dtype, align: int = 64) -> np.ndarray:
+def _empty_aligned(shape: tuple[int, ...], dtype: np.dtype, align: int = 64) -> np.ndarray:
     """An uninitialised C-order array whose data is ``align``-byte aligned (jax then
     wraps it without a copy on the CPU)."""
     n = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
@@ -142,7 +142,7 @@ def to_tensor(values: np.ndarray, dtype: str) -> Any:
 
 # ------------------------------------------------------------------ the base class
 
-class WinitInitializer(keras.initializers.Initializer):
+class WinitInitializer(keras.initializers.Initializer):  # type: ignore[misc]  # (untyped Keras)
     """Base of every ``winit.keras`` initializer: a ``winit`` scheme with bound
     parameters plus a Keras seed. Subclasses set ``scheme`` and nothing else.
 
@@ -273,7 +273,7 @@ def _signature(spec: Scheme) -> inspect.Signature:
 
 
 def _docstring(name: str, spec: Scheme, sig: inspect.Signature, alias_of: str | None) -> str:
-    body = textwrap.dedent(spec.fn.__doc__.split("\n    Common arguments")[0]).strip()
+    body = textwrap.dedent((spec.fn.__doc__ or "").split("\n    Common arguments")[0]).strip()
     extra = FACADE_DEFAULTS.get(spec.name, {})
     lines = [f"{spec.summary}" if not alias_of else f"Alias of `{alias_of}` ({spec.summary})",
              "", body if body != spec.summary else "", "",
@@ -335,7 +335,8 @@ def _make(name: str, spec: Scheme, base: type = WinitInitializer,
     __init__.__qualname__ = f"{name}.__init__"
     __init__.__module__ = "winit.keras"
     cls.__init__ = __init__  # type: ignore[misc]
-    return keras.saving.register_keras_serializable(package=PACKAGE, name=name)(cls)
+    registered: type = keras.saving.register_keras_serializable(package=PACKAGE, name=name)(cls)
+    return registered
 
 
 CLASSES: dict[str, type] = {class_name(n): _make(class_name(n), s) for n, s in SCHEMES.items()}
