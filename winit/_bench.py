@@ -12,7 +12,7 @@ import math
 import time
 from contextlib import contextmanager
 from typing import Any
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -39,7 +39,7 @@ def _best(fn: Callable[[], Any], reps: int, budget: float = 2.0) -> float:
 def _peers(n: int, dist: str, dt: str) -> dict[str, Callable[[], Any]]:
     """Peer generators for the same job, each writing a preallocated buffer when it can."""
     out: dict[str, Callable[[], Any]] = {}
-    g = np.random.Generator(np.random.PCG64(1))
+    g: Any = np.random.Generator(np.random.PCG64(1))  # (dtype given as a runtime string)
     buf = np.empty(n, dt)
     if dist == "uniform":
         out["numpy"] = lambda: g.random(n, dtype=dt, out=buf)
@@ -64,9 +64,9 @@ def _peers(n: int, dist: str, dt: str) -> dict[str, Callable[[], Any]]:
         pass
     try:
         import jax
-        jax.config.update("jax_enable_x64", True)
+        jax.config.update("jax_enable_x64", True)  # type: ignore[no-untyped-call]
         key = jax.random.key(1)
-        f = {"uniform": jax.random.uniform, "normal": jax.random.normal,
+        f: Any = {"uniform": jax.random.uniform, "normal": jax.random.normal,
              "truncnorm": lambda k, shape, dtype: jax.random.truncated_normal(k, -2.0, 2.0, shape, dtype)}[dist]
         jf = jax.jit(lambda k: f(k, (n,), dtype=getattr(jax.numpy, dt)))
         out["jax"] = lambda: jf(key).block_until_ready()
@@ -79,15 +79,17 @@ FNS = {"uniform": lambda **k: winit.uniform(**k), "normal": lambda **k: winit.no
        "truncnorm": lambda **k: winit.truncated_normal(**k)}
 
 
-def run(sizes=(1 << 20, 1 << 24), threads=(1, 2), dists=("uniform", "normal", "truncnorm"),
-        dtypes=("float32", "float64"), levels=None, peers: bool = True,
-        as_json: bool = False, progress: bool = True) -> list[dict]:
+def run(sizes: tuple[int, ...] = (1 << 20, 1 << 24), threads: tuple[int, ...] = (1, 2),
+        dists: tuple[str, ...] = ("uniform", "normal", "truncnorm"),
+        dtypes: tuple[str, ...] = ("float32", "float64"), levels: Sequence[str] | None = None,
+        peers: bool = True, as_json: bool = False,
+        progress: bool = True) -> list[dict[str, Any]]:
     """One row per (job, n, dtype, threads): ns/element at each SIMD level, and peers'
     ns/element with their ratio to winit's best level."""
     from winit._progress import progress as _bar
     levels = tuple(levels or _core.simd_available())
     before = _core.simd_level()
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     # a progress bar on stderr (tqdm/rich if installed, a terminal only): one step a row
     total = len(sizes) * (1 + len(dists) * len(dtypes) * len(threads))
     with _bar(total, "bench", unit="row", enable=None if progress else False) as bar, \
@@ -138,7 +140,7 @@ def _restore(level: str) -> Iterator[None]:
         winit.set_num_threads(0)
 
 
-def _print_row(r: dict, write: Callable[[str], None] = print) -> None:
+def _print_row(r: dict[str, Any], write: Callable[[str], None] = print) -> None:
     lv = "  ".join(f"{k} {v:7.3f}" for k, v in r["ns"].items())
     peers = "  ".join(f"{k} {v['ns']:7.3f} ({v['ratio']:5.1f}x)" for k, v in r.get("peers", {}).items())
     write(f"{r['job']:10s} {r['dtype']:8s} n={r['n']:>9d} thr={r['threads']}  {lv}  |  {peers}")
@@ -191,9 +193,9 @@ KERAS_BACKENDS = ("jax", "torch", "tensorflow")
 
 
 def keras_run(backends: tuple[str, ...] = KERAS_BACKENDS, size: int = 4096,
-              as_json: bool = False) -> list[dict]:
+              as_json: bool = False) -> list[dict[str, Any]]:
     import importlib.util
-    results: list[dict] = []
+    results: list[dict[str, Any]] = []
     if importlib.util.find_spec("keras") is None:
         if not as_json:
             print("\nKeras section skipped: keras is not installed (pip install -e '.[keras]')")
@@ -215,7 +217,7 @@ def keras_run(backends: tuple[str, ...] = KERAS_BACKENDS, size: int = 4096,
     return results
 
 
-def _keras_backend(b: str, size: int, as_json: bool, results: list[dict],
+def _keras_backend(b: str, size: int, as_json: bool, results: list[dict[str, Any]],
                    write: Callable[[str], None]) -> None:
     """One backend's Keras timings, in a subprocess (KERAS_BACKEND is per process)."""
     import os
@@ -304,7 +306,7 @@ def _keras_child(size: int = 4096) -> None:
                           threads=winit.get_num_threads(), simd=_core.simd_level(), rows=rows)))
 
 
-def _print_keras(res: dict, write: Callable[[str], None] = print) -> None:
+def _print_keras(res: dict[str, Any], write: Callable[[str], None] = print) -> None:
     write(f"  {res['backend']} backend (Keras {res['keras']}, winit {res['threads']} threads, "
           f"SIMD {res['simd']}):")
     write(f"    {'case':20s} {'winit.keras':>11s} {'= generate':>11s} {'+ convert':>10s} "
