@@ -345,5 +345,5 @@ def test_progress_dask_callback(monkeypatch):
     x = wd.normal((400, 300), chunks=(100, 100), rng=1)
     with _progress.dask_callback("normal", enable=True) as cb:
         got = x.compute(scheduler="threads")
-    assert isinstance(x, da.Array) and cb._bar.n == cb._bar.total > 0
+    assert isinstance(x, da.Array) and cb.bar.n == cb.bar.total > 0
     assert got.tobytes() == winit.normal((400, 300), rng=1).tobytes()

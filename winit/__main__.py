@@ -169,7 +169,7 @@ def info(as_json: bool = False) -> int:
     from winit._core import _core
     cuda = _cuda.status()
     extras = _extras()
-    report = dict(version=winit.__version__, python=sys.version.split()[0],
+    report: dict[str, Any] = dict(version=winit.__version__, python=sys.version.split()[0],
                   simd_level=_core.simd_level(), simd_available=list(_core.simd_available()),
                   simd_env=os.environ.get("WINIT_SIMD"), threads=winit.get_num_threads(),
                   cuda=cuda, extras=extras, progress=_progress.backend())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any, TextIO
 from collections.abc import Iterator
 
@@ -133,16 +133,20 @@ def dask_callback(desc: str = "compute", enable: bool | None = None) -> Any:
     dask_callback(): arr.compute()``), or a no-op context without a bar."""
     from dask.callbacks import Callback
 
-    class _Bar(Callback):  # type: ignore[misc]
+    class _Bar(Callback):
+        bar: Progress | None = None
+
         def _start_state(self, dsk: Any, state: Any) -> None:
             total = sum(len(state[k]) for k in ("ready", "waiting", "running", "finished"))
-            self._cm = progress(total, desc, unit="task", enable=enable)
-            self._bar = self._cm.__enter__()
+            self._stack = ExitStack()
+            self.bar = self._stack.enter_context(progress(total, desc, unit="task",
+                                                          enable=enable))
 
         def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, id: Any) -> None:
-            self._bar.update()
+            if self.bar is not None:
+                self.bar.update()
 
         def _finish(self, dsk: Any, state: Any, errored: bool) -> None:
-            self._cm.__exit__(None, None, None)
+            self._stack.close()
 
-    return _Bar()
+    return _Bar()  # type: ignore[no-untyped-call]  # (dask.callbacks.Callback.__init__)
