@@ -47,7 +47,7 @@ def test_every_page_is_in_a_toctree():
 
 def test_the_guides_the_issue_asks_for_are_there():
     for page in ("getting-started", "api", "gallery", "keras", "reproducibility", "gpu",
-                 "scale-out", "benchmarks", "reliability", "cli", "schemes/index",
+                 "scale-out", "benchmarks", "reliability", "cli", "simd", "schemes/index",
                  "schemes/basic", "schemes/variance-scaling", "schemes/orthogonal",
                  "schemes/sparse", "schemes/identity", "schemes/constant"):
         assert (DOCS / f"{page}.md").is_file(), page
