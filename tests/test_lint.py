@@ -86,3 +86,63 @@ def test_keras_names_declared_for_type_checkers():
         if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
             declared |= {n.target.id for n in node.body if isinstance(n, ast.AnnAssign)}
     assert declared == set(wk.CLASSES) | set(wk.ALIAS_CLASSES)
+
+
+def test_init_stub_is_current():
+    """winit/__init__.pyi is generated from the registry (tests/data/make_init_stub.py):
+    a scheme or parameter added without regenerating it fails here."""
+    sys.path.insert(0, str(ROOT / "tests" / "data"))
+    try:
+        import make_init_stub
+    finally:
+        sys.path.pop(0)
+    assert (PKG / "__init__.pyi").read_text() == make_init_stub.render(), \
+        "stale: run python tests/data/make_init_stub.py"
+    stub = ast.parse((PKG / "__init__.pyi").read_text())
+    named = {n.name for n in stub.body if isinstance(n, ast.FunctionDef)}
+    named |= {t.id for n in stub.body if isinstance(n, ast.Assign) for t in n.targets
+              if isinstance(t, ast.Name)}
+    named |= {t.target.id for t in stub.body if isinstance(t, ast.AnnAssign)}
+    named |= {a.asname or a.name for n in stub.body if isinstance(n, ast.ImportFrom)
+              for a in n.names}
+    import winit
+    assert set(winit.__all__) - named == set()
+
+
+USER_CODE = '''
+from typing import Any
+from numpy.typing import NDArray
+import winit
+
+a: NDArray[Any] = winit.glorot_uniform((3, 4), rng=0)
+i: winit.Initializer = winit.kaiming_normal(mode="fan_out", distribution="truncated_normal")
+g = winit.normal((3,), device="cuda")
+z: NDArray[Any] = winit.zeros32((2, 2))
+x: NDArray[Any] = winit.xavier_uniform((2, 2), layout="torch")
+u: NDArray[Any] = winit.uniform((2,), -1.0, 1.0, dtype="float64")
+s: NDArray[Any] = winit.sparse_init((4, 4), sparsity=0.5)
+r: NDArray[Any] = winit.truncated_normal((8,), rng=winit.Generator(1), region=(slice(0, 4),))
+b: int = winit.glorot_uniform((3, 4))  # E
+winit.glorot_uniform((3, 4), gain="2")  # E
+winit.kaiming_normal((3, 4), mode="fan")  # E
+winit.sparse_init((3, 4))  # E
+winit.zeros32((2, 2), dtype="float64")  # E
+winit.orthogonal((3, 3), layout="jax")  # E
+winit.normal((3,), rng="seed")  # E
+'''
+
+
+@pytest.mark.slow
+def test_the_stub_types_user_code(tmp_path):
+    """mypy on code that uses winit: the correct calls pass, each line marked ``# E`` is
+    an error (a wrong type, an unknown Literal, a missing required parameter, ...)."""
+    _tool("mypy")
+    f = tmp_path / "user.py"
+    f.write_text(USER_CODE)
+    env = dict(os.environ, MYPYPATH=str(ROOT), MYPY_FORCE_COLOR="0")
+    r = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental",
+                        "--follow-imports=silent", str(f)], cwd=tmp_path, capture_output=True,
+                       text=True, env=env)
+    lines = {int(ln.split(":")[1]) for ln in r.stdout.splitlines() if ": error:" in ln}
+    want = {i for i, ln in enumerate(USER_CODE.splitlines(), 1) if ln.endswith("# E")}
+    assert lines == want, r.stdout[-4000:]

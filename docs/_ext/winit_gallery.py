@@ -418,21 +418,20 @@ def expected_paths(outdir: str | Path, cases: tuple[Case, ...] = CASES) -> list[
 
 # ------------------------------------------------------------------ Sphinx
 
-def _rst(gallery_dir: str) -> str:
-    """The gallery's reStructuredText: one section per scheme."""
+def _markdown(gallery_dir: str) -> str:
+    """The gallery's sections (MyST Markdown, as docs/gallery.md): one per scheme."""
     lines = []
     for case in CASES:
         spec = winit.get_scheme(case.scheme)
-        lines += [case.scheme, "-" * len(case.scheme), "",
-                  f"{spec.summary} See :func:`winit.{case.scheme}`.", ""]
-        lines += [f"``{case.title}`` — theory: {case.theory.label()}.", ""]
+        lines += [f"## {case.scheme}", "", f"{spec.summary} See {{func}}`winit.{case.scheme}`.",
+                  "", f"`{case.title}` — theory: {case.theory.label()}.", ""]
         if case.note:
             lines += [case.note, ""]
-        lines += [f".. image:: /{gallery_dir}/{hist_path(Path(''), case.scheme).name}",
-                  f"   :alt: histogram of winit.{case.scheme} with its theoretical density", ""]
+        lines += [f"![histogram of winit.{case.scheme} with its theoretical density]"
+                  f"(/{gallery_dir}/{hist_path(Path(''), case.scheme).name})", ""]
         for kind in case.heatmaps:
-            lines += [f".. image:: /{gallery_dir}/{heat_path(Path(''), case.scheme, kind).name}",
-                      f"   :alt: {kind} heat map of winit.{case.scheme}", ""]
+            lines += [f"![{kind} heat map of winit.{case.scheme}]"
+                      f"(/{gallery_dir}/{heat_path(Path(''), case.scheme, kind).name})", ""]
     return "\n".join(lines)
 
 
@@ -448,14 +447,15 @@ def setup(app: Any) -> dict[str, Any]:
         build(out)
 
     class GalleryDirective(SphinxDirective):
-        """``.. winit-gallery::``: every scheme's section, with its pictures."""
+        """```` ```{winit-gallery} ```` (in a MyST page): every scheme's section, with its
+        pictures."""
         has_content = False
 
         def run(self) -> list[Any]:
             from docutils import nodes
             node = nodes.section()
             node.document = self.state.document
-            text = StringList(_rst(self.config.winit_gallery_dir).splitlines(),
+            text = StringList(_markdown(self.config.winit_gallery_dir).splitlines(),
                               source="winit-gallery")
             nested_parse_with_titles(self.state, text, node)
             return list(node.children)
