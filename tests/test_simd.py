@@ -110,7 +110,8 @@ def test_regions_and_block_boundaries(level, case):
 @pytest.mark.parametrize("level", LEVELS)
 @pytest.mark.parametrize("dt", ["f32", "f64", "f16", "bf16"])
 def test_streaming_stores(level, dt):
-    """Outputs of >= 8 MiB take the non-temporal store path; misaligned by a few bytes."""
+    """Outputs of >= 8 MiB take the non-temporal store path (uniform and raw bits in
+    4/8-byte dtypes; fill.c); misaligned by a few bytes."""
     code, esz = DT[dt]
     n = (9 << 20) // esz + 13
     for case in (("uniform", dt, (-1.0, 2.0)), ("normal", dt, (0.0, 1.0))):
