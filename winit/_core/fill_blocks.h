@@ -13,8 +13,8 @@
  *      layout is chosen per function for the fastest vectorised loop, the values
  *      are the same either way.
  *   3. float16 / bfloat16: the float32 values of the chunk, then the conversion
- *      (the level may bring a vector one, WINIT_F16_CONVERT, equal for every
- *      non-NaN input -- tests/test_simd.py checks all float32 bit patterns).
+ *      (the level may bring a vector one, WINIT_F16_CONVERT, equal to the header's
+ *      for every input -- tests/test_simd.py).
  *   Output: straight into `out`, or (WINIT_FILL_STREAM and a level with
  *   WINIT_STREAM_COPY) into an L1 stage and from there with non-temporal stores. */
 #include "fill.h"
@@ -55,7 +55,7 @@ static inline void WINIT_FN(bf16_convert)(uint16_t *restrict o, const float *res
 
 /* The math pass over m blocks of a chunk: BODY with w (winit_u32x4), i (block in the
  * chunk), o (T *restrict, the chunk's output) and P (the spec's parameters) in scope. */
-#define WINIT_MATH_PASS(L, T, ws, m, o_, P_, BODY)                                   \
+#define WINIT_MATH_PASS(L, T, ws, m, o_, BODY)                                       \
     do {                                                                            \
         T *restrict o = (o_);                                                       \
         for (size_t i = 0; i < (m); i++) {                                          \
@@ -118,7 +118,7 @@ static inline void WINIT_FN(bf16_convert)(uint16_t *restrict o, const float *res
             size_t m = nb - c < WINIT_CHUNK ? nb - c : WINIT_CHUNK;                           \
             WINIT_FN(philox_pass)(s, b0 + c, m, ws, L);                                       \
             T *o_c = streaming ? stage : dst + c * (EPB);                                     \
-            SPEC(PT, par, WINIT_MATH_PASS(L, T, ws, m, o_c, P, BODY));                        \
+            SPEC(PT, par, WINIT_MATH_PASS(L, T, ws, m, o_c, BODY));                        \
             if (streaming) WINIT_STREAM_COPY(dst + c * (EPB), stage, m * (EPB) * sizeof(T));   \
         }                                                                                     \
         WINIT_STREAM_FENCE(streaming);                                                        \
@@ -139,7 +139,7 @@ static inline void WINIT_FN(bf16_convert)(uint16_t *restrict o, const float *res
         for (size_t c = 0; c < nb; c += WINIT_CHUNK) {                                        \
             size_t m = nb - c < WINIT_CHUNK ? nb - c : WINIT_CHUNK;                           \
             WINIT_FN(philox_pass)(s, b0 + c, m, ws, L);                                       \
-            SPEC(PT, par, WINIT_MATH_PASS(L, float, ws, m, y, P, BODY));                      \
+            SPEC(PT, par, WINIT_MATH_PASS(L, float, ws, m, y, BODY));                      \
             CONVERT(streaming ? stage : dst + 4 * c, y, 4 * m);                               \
             if (streaming) WINIT_STREAM_COPY(dst + 4 * c, stage, m * 4 * sizeof(uint16_t));    \
         }                                                                                     \
