@@ -206,8 +206,11 @@ def test_load_in_fresh_process(runs, saver, loader, model):
     assert [w[1:] for w in b["weights"]] == [w[1:] for w in a["weights"]]
     if saver == loader:
         assert np.array_equal(b["pred"], a["pred"])  # same backend: the same bits
-    else:  # other kernels (bfloat16 and float16 layers in "func"): close
-        np.testing.assert_allclose(b["pred"], a["pred"], rtol=0.05, atol=0.05)
+    else:  # other kernels: close. "func" has bfloat16 and float16 layers, whose
+        # rounding differs per backend (tensorflow vs jax: 0.2 on outputs of 50), so
+        # its tolerance is a fraction of the output's scale
+        scale = float(np.abs(a["pred"]).max()) if model == "func" else 1.0
+        np.testing.assert_allclose(b["pred"], a["pred"], rtol=0.05, atol=0.02 * scale)
 
 
 @pytest.mark.parametrize("saver,loader", PAIRS, ids=[f"{s}-to-{l}" for s, l in PAIRS])
