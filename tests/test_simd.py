@@ -5,6 +5,7 @@ with set_simd_level) and in subprocesses (level forced by WINIT_SIMD).
 
 Levels this CPU lacks are skipped, saying so: the AVX-512 level can only be run on a
 CPU (or emulator) that has AVX-512."""
+import json
 import os
 import platform
 import shutil
@@ -185,6 +186,17 @@ def test_info_reports_level():
     r = subprocess.run([sys.executable, "-m", "winit", "info"], env=env, capture_output=True,
                        text=True, check=True)
     assert "SIMD level: portable" in r.stdout
+
+
+def test_config_reports_level():
+    cfg = winit.config()
+    assert cfg["simd_level"] == _core.simd_level() and cfg["simd_level"] in cfg["simd_available"]
+    assert cfg["threads"] == winit.get_num_threads() and cfg["version"] == winit.__version__
+    assert set(cfg["cuda"]) >= {"available", "error"}
+    code = "import json, winit; c = winit.config(); print(json.dumps([c['simd_level'], c['simd_env']]))"
+    r = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, WINIT_SIMD="portable"),
+                       capture_output=True, text=True, check=True)
+    assert json.loads(r.stdout) == ["portable", "portable"]
 
 
 EMU = Path(__file__).parent / "simd_emulate"

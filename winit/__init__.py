@@ -14,6 +14,7 @@ from ._schemes import (ALIASES, SCHEMES, Initializer, Param, Scheme, constant, d
                        uniform, variance_scaling, zeros)
 from ._schemes import TYPED as _TYPED
 from ._cuda import CudaUnavailableError
+from ._config import config
 
 __version__ = "0.1.0"
 
@@ -27,7 +28,7 @@ he_uniform, he_normal = kaiming_uniform, kaiming_normal
 globals().update(_TYPED)
 
 __all__ = ["Generator", "philox4x32", "uniform", "normal", "truncated_normal",
-           "set_num_threads", "get_num_threads", "CudaUnavailableError",
+           "set_num_threads", "get_num_threads", "config", "CudaUnavailableError",
            # the scheme catalog (winit._schemes), fans
            *SCHEMES, *ALIASES, *_TYPED, "compute_fans", "calculate_gain",
            "Initializer", "from_config", "get_scheme", "SCHEMES", "ALIASES", "Scheme", "Param"]

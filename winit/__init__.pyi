@@ -8,6 +8,7 @@ from numpy.typing import DTypeLike, NDArray
 from ._core._core import get_num_threads as get_num_threads
 from ._core._core import philox4x32 as philox4x32
 from ._core._core import set_num_threads as set_num_threads
+from ._config import config as config
 from ._cuda import CudaUnavailableError as CudaUnavailableError
 from ._fans import calculate_gain as calculate_gain
 from ._fans import compute_fans as compute_fans

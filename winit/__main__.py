@@ -166,13 +166,10 @@ def _extras() -> dict[str, dict[str, str | None]]:
 def info(as_json: bool = False) -> int:
     import winit
     from winit import _cuda, _progress
-    from winit._core import _core
-    cuda = _cuda.status()
     extras = _extras()
-    report: dict[str, Any] = dict(version=winit.__version__, python=sys.version.split()[0],
-                  simd_level=_core.simd_level(), simd_available=list(_core.simd_available()),
-                  simd_env=os.environ.get("WINIT_SIMD"), threads=winit.get_num_threads(),
-                  cuda=cuda, extras=extras, progress=_progress.backend())
+    report: dict[str, Any] = dict(winit.config(), python=sys.version.split()[0],
+                                  extras=extras, progress=_progress.backend())
+    cuda = report["cuda"]
     if as_json:
         print(json.dumps(report, indent=1, default=str))
         return 0

@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -59,17 +60,22 @@ def run(source: str, dieharder_args: list[str], log: Path | None = None,
     t0 = time.monotonic()
     src = subprocess.Popen([python, "-m", "tests.battery.sources", source], cwd=ROOT,
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    try:
-        dh = subprocess.run([exe, "-g", "200", *dieharder_args], stdin=src.stdout,
-                            capture_output=True, text=True)
-    finally:
-        src.stdout.close()
-        src.kill()
-        src.wait()
-    text = dh.stdout + dh.stderr
-    if log is not None:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text(text)
+    # dieharder's lines go to the log as each test ends (line-buffered), so a run that
+    # is stopped early still leaves the tests it finished (`parse` reads any prefix)
+    cmd = [exe, "-g", "200", *dieharder_args]
+    if shutil.which("stdbuf"):
+        cmd = ["stdbuf", "-oL", *cmd]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = log if log is not None else Path(tmp) / "dieharder.log"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(out, "w") as f:
+                subprocess.run(cmd, stdin=src.stdout, stdout=f, stderr=subprocess.STDOUT)
+        finally:
+            src.stdout.close()
+            src.kill()
+            src.wait()
+        text = out.read_text()
     return parse(source, text), time.monotonic() - t0
 
 

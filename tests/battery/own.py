@@ -83,7 +83,7 @@ def stream_pairs(n: int) -> list[tuple[str, np.ndarray, np.ndarray]]:
         ("streams 41 vs 42", words(k, 41, n), words(k, 42, n)),
         ("streams 2**32-1 vs 2**32 (carry)", words(k, 2**32 - 1, n), words(k, 2**32, n)),
         ("streams 0 vs 2**32", words(k, 0, n), words(k, 2**32, n)),
-        ("stream 3 vs 3 | sparse purpose (2**56)", words(k, 3, n), words(k, 3 | (1 << 56), n)),
+        ("stream 3 vs 3 with the sparse purpose bit (2**56)", words(k, 3, n), words(k, 3 | (1 << 56), n)),
         ("stream 0: index i vs i + 2**34 (block high word)", words(k, 0, n),
          words(k, 0, n, start=1 << 34)),
         ("stream 5: word i vs i+1", w[:n], w[1:n + 1]),
