@@ -15,7 +15,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import winit  # noqa: E402
-from tests.battery import own, sources  # noqa: E402
+from tests.battery import dieharder as dh, own, sources  # noqa: E402
 from winit._dists import bits  # noqa: E402
 
 
@@ -119,3 +119,30 @@ def test_dieharder_birthdays_on_fill_stream():
     rows = parse("fill", r.stdout)
     assert len(rows) == 1 and rows[0].test == "diehard_birthdays", r.stdout + r.stderr
     assert rows[0].pvalue > 1e-6, r.stdout
+
+
+LOG = """\
+   diehard_birthdays|   0|       100|     100|0.54330347|  PASSED
+      diehard_operm5|   0|   1000000|     100|0.99999513|   WEAK
+      diehard_operm5|   0|   1000000|     200|0.66447965|  PASSED
+        diehard_sums|   0|       100|     100|0.00192323|   WEAK
+        diehard_sums|   0|       100|     200|0.00000010|  FAILED
+"""
+
+
+def test_verdicts_are_the_resolved_rows_and_skip_do_not_use():
+    rows = [dh.as_dict(r) for r in dh.parse("fill", LOG)]
+    assert len(rows) == 5
+    fin = {r["test"]: r["assessment"] for r in dh.final(rows)}
+    assert fin == {"diehard_birthdays": "PASSED", "diehard_operm5": "PASSED",
+                   "diehard_sums": "FAILED"}
+    assert dh.failures(rows) == 0  # diehard_sums is "Do Not Use"
+    bad = LOG.replace("0.54330347|  PASSED", "0.00000001|  FAILED")
+    assert dh.failures([dh.as_dict(r) for r in dh.parse("fill", bad)]) == 1
+
+
+@pytest.mark.skipif(shutil.which("dieharder") is None, reason="dieharder is not installed")
+def test_do_not_use_list_is_dieharders_own():
+    listing = subprocess.run(["dieharder", "-l"], capture_output=True, text=True).stdout
+    marked = {line.split("\t")[-2].strip() for line in listing.splitlines() if "Do Not Use" in line}
+    assert marked == {"Diehard Sums Test"} and dh.DO_NOT_USE == {"diehard_sums"}
