@@ -180,6 +180,21 @@ def test_out_is_filled_in_place():
     np.testing.assert_array_equal(sub, out[5:7])
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+@pytest.mark.parametrize("fn", [winit.uniform, winit.normal, winit.truncated_normal])
+def test_out_misaligned_for_its_dtype(fn, dtype):
+    """An out= view of a byte buffer at an odd offset (numpy allows it; C may not store
+    floats there): filled in place with the same bits as an aligned call."""
+    want = fn((7, 9), rng=3, dtype=dtype)
+    raw = np.zeros(want.nbytes + 64, np.uint8)
+    off = (-raw.ctypes.data) % 64 + 1
+    out = raw[off:off + want.nbytes].view(want.dtype).reshape(want.shape)
+    assert not out.flags.aligned
+    assert fn((7, 9), rng=3, dtype=dtype, out=out) is out
+    assert out.tobytes() == want.tobytes()
+    assert not raw[:off].any() and not raw[off + want.nbytes:].any()  # nothing around it
+
+
 def test_thread_count_does_not_change_bits():
     n = 3_000_001
     ref = None

@@ -129,12 +129,20 @@ def fill(cnp.ndarray out, int dist, int dtype_code, key, uint64_t stream, tuple 
         s.pd.scale = scale
         s.pd.c = c
         s.pd.mode = mode
-    cdef void *ptr = cnp.PyArray_DATA(out)
+    # numpy allows an array misaligned for its element type (a view of a byte buffer at
+    # an odd offset); C may not store a float there (UB), so fill an aligned array and
+    # let numpy copy the bytes over
+    cdef cnp.ndarray target = out
+    if (<size_t>cnp.PyArray_DATA(out)) % esz:
+        target = np.empty_like(out, order="C")
+    cdef void *ptr = cnp.PyArray_DATA(target)
     cdef const uint64_t *starts = NULL
     if nrows:
         starts = &rs[0]
     with nogil:
         winit_fill_region(&s, ptr, starts, nrows, row_len, nthreads)
+    if target is not out:
+        out[...] = target
     return out
 
 

@@ -35,7 +35,9 @@ typedef void (*winit_blocks_fn)(const winit_fill_spec *s, uint64_t b0, size_t nb
 /* Is (dist, dtype) a supported combination? */
 int winit_fill_supported(int dist, int dtype);
 
-/* Elements start .. start+n-1 of the stream into out (single thread). */
+/* In both fills `out` must be aligned for the element type (4 bytes for float32 and
+ * uint32, 8 for float64, 2 for float16/bfloat16); any further alignment is fine.
+ * Elements start .. start+n-1 of the stream into out (single thread). */
 void winit_fill_range(const winit_fill_spec *s, void *out, uint64_t start, size_t n);
 
 /* A rectangular region of a tensor: nrows runs of len elements, run r starting at
