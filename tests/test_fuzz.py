@@ -143,6 +143,11 @@ def check_call(fn, shape, kw, region, out_kind, rng, validate_values):
             assert g.position == pos, "a failed call must take no stream"
         return None
     # success
+    if shape is None:  # no shape: the initializer with the params bound (issue 4)
+        assert isinstance(res, winit.Initializer), res
+        if g is not None:
+            assert g.position == pos, "binding params takes no stream"
+        return None
     assert isinstance(res, np.ndarray)
     assert res.shape == region_shape(shape, region), (res.shape, want)
     # uniform/normal/truncated_normal accept complex dtypes too (the scheme catalog, issue 4)
