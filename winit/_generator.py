@@ -108,6 +108,19 @@ class Generator:
             self._next_stream = s + 1
         return s
 
+    def at_stream(self, stream: int) -> Generator:
+        """A new Generator with this one's key whose next call takes stream ``stream``
+        (0 <= stream < 2**56); this generator is not advanced. The bits of call k of
+        ``g.at_stream(s)`` are those of call s + k of a fresh ``Generator`` of the same seed."""
+        if isinstance(stream, bool) or not isinstance(stream, (int, np.integer)):
+            raise TypeError("Argument `stream` must be an int in [0, 2**56). "
+                            f"Received: stream={stream!r} of type {type(stream).__name__}")
+        if not 0 <= stream < MAX_STREAM:
+            raise ValueError(f"Argument `stream` must be in [0, 2**56). Received: stream={stream}")
+        g = Generator.__new__(Generator)
+        g._init(self._entropy, self._spawn_key, int(stream), 0, self._seed)
+        return g
+
     def spawn(self, n: int) -> list[Generator]:
         """n new independent child generators (each call gives new ones)."""
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
