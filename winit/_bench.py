@@ -161,9 +161,17 @@ def main(argv: list[str] | None = None) -> int:
                    help="only the Keras section: winit.keras vs Keras' own initializers on a "
                         "(4096, 4096) float32 kernel, one subprocess per backend")
     p.add_argument("--no-keras", action="store_true", help="skip the Keras section")
+    p.add_argument("--calls", action="store_true",
+                   help="only the small-calls and whole-model sections (per-call overhead vs "
+                        "numpy and torch; GPT-2 small vs torch's in-place init)")
+    p.add_argument("--no-calls", action="store_true", help="skip the small-calls section")
     a = p.parse_args(argv)
+    threads = tuple(int(t) for t in a.threads.split(","))
     if a.keras:
         keras_run(as_json=a.json)
+        return 0
+    if a.calls:
+        _calls(threads, a.json)
         return 0
     levels = a.simd.split(",") if a.simd else None
     for lv in levels or ():
@@ -174,12 +182,20 @@ def main(argv: list[str] | None = None) -> int:
     if not a.json:
         print(f"winit {winit.__version__}  SIMD levels {', '.join(levels or _core.simd_available())}  "
               f"(ns/element per level  |  peer ns/element (ratio = peer / best winit level))")
-    run(sizes=sizes, threads=tuple(int(t) for t in a.threads.split(",")),
-        dists=tuple(a.dists.split(",")), dtypes=tuple(a.dtypes.split(",")), levels=levels,
-        peers=not a.no_peers, as_json=a.json)
+    run(sizes=sizes, threads=threads, dists=tuple(a.dists.split(",")),
+        dtypes=tuple(a.dtypes.split(",")), levels=levels, peers=not a.no_peers, as_json=a.json)
+    if not a.no_calls:
+        _calls(threads, a.json)
     if not a.no_keras:
         keras_run(as_json=a.json)
     return 0
+
+
+def _calls(threads: tuple[int, ...], as_json: bool) -> None:
+    from . import _bench_calls
+    res = _bench_calls.run(threads, as_json=as_json)
+    if as_json:
+        print(json.dumps(res, indent=1))
 
 
 # ------------------------------------------------------------------ Keras section
