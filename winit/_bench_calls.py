@@ -130,11 +130,12 @@ def gpt2_small() -> list[tuple[str, tuple[int, ...], str]]:
     return ps + [("ln_f.weight", (d,), "ones"), ("ln_f.bias", (d,), "zeros")]
 
 
-def whole_model(threads: int = 1) -> dict[str, Any]:
-    """Every parameter of GPT-2 small, allocated and initialized: winit's functions
-    (each tensor from its own stream of one Generator) vs torch.empty + torch's
-    in-place normal_/zero_/fill_ -- overhead included."""
-    params = gpt2_small()
+def whole_model(threads: int = 1, params: list[tuple[str, tuple[int, ...], str]] | None = None,
+                name: str = "GPT-2 small") -> dict[str, Any]:
+    """Every parameter of a model (default GPT-2 small), allocated and initialized:
+    winit's functions (each tensor from its own stream of one Generator) vs torch.empty
+    + torch's in-place normal_/zero_/fill_ -- overhead included."""
+    params = gpt2_small() if params is None else params
 
     def with_winit() -> list[Any]:
         g = winit.Generator(0)
@@ -148,7 +149,7 @@ def whole_model(threads: int = 1) -> dict[str, Any]:
                 out.append(winit.ones(shape))
         return out
 
-    res: dict[str, Any] = dict(model="GPT-2 small", tensors=len(params),
+    res: dict[str, Any] = dict(model=name, tensors=len(params),
                                values=sum(math.prod(s) for _, s, _ in params), threads=threads)
     winit.set_num_threads(threads)
     try:

@@ -24,7 +24,7 @@ def shape(value: Any, name: str = "shape") -> tuple[int, ...]:
             if type(d) is not int or not 0 <= d <= INT64_MAX:
                 break
         else:
-            if len(value) < 2 or math.prod(value) <= INT64_MAX:
+            if len(value) < 2 or len(value) <= 64 and math.prod(value) <= INT64_MAX:
                 return value
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         value = (value,)
@@ -46,6 +46,9 @@ def shape(value: Any, name: str = "shape") -> tuple[int, ...]:
             raise ValueError(f"Argument `{name}` has a dimension of {d}, more than an array can "
                              f"index (2**63 - 1). Received: {name}={value!r}")
         out.append(d)
+    if len(out) > 64:  # numpy >= 2's limit
+        raise ValueError(f"Argument `{name}` has {len(out)} dimensions; numpy arrays have at "
+                         f"most 64. Received: {name}={tuple(out)!r}")
     n = math.prod(out)
     if n > INT64_MAX:
         raise ValueError(f"Argument `{name}`={tuple(out)} has {n} elements, more than an "
