@@ -198,18 +198,21 @@ def _run_cpu(p: Plan, s: Sample, stream: int | None = None) -> Any:
         arr = np.empty(p.rshape, p.dtype)  # before the stream: a failed allocation takes none
     if stream is None:
         stream = p.gen.stream() if p.gen is not None else 0
+    reg = p.region
     if p.dtype.kind != "c":
-        s.fill.run(arr, p.key, stream, None if p.region is None else rows(p.shape, p.region)[1])
+        if reg is None:
+            s.fill.run(arr, p.key, stream)
+        else:
+            s.fill.run(arr, p.key, stream, p.shape, tuple(a for a, _ in reg))
         return arr
     # complex: the fill makes the interleaved (re, im) float pairs of the tensor
     pairs = arr if arr.ndim and arr.strides[-1] == arr.itemsize else np.empty(p.rshape, p.dtype)
     fv = pairs.reshape(pairs.shape or (1,)).view(_float_of(p.dtype))
-    starts = None
-    if p.region is not None:
-        full_f = p.shape[:-1] + (2 * p.shape[-1],)
-        reg_f = p.region[:-1] + ((2 * p.region[-1][0], 2 * p.region[-1][1]),)
-        starts = rows(full_f, reg_f)[1]
-    s.fill.run(fv, p.key, stream, starts)
+    if reg is None:
+        s.fill.run(fv, p.key, stream)
+    else:  # the block of the (..., 2 n) float tensor
+        s.fill.run(fv, p.key, stream, p.shape[:-1] + (2 * p.shape[-1],),
+                   tuple(a for a, _ in reg[:-1]) + (2 * reg[-1][0],))
     if s.shift:
         pairs.real += s.shift
     if pairs is not arr:
@@ -299,13 +302,11 @@ def draw(p: Plan, dist: int, params: tuple[float, ...], shape: tuple[int, ...],
     (dist, params) under the plan's key at stream ``stream`` (+ ``purpose`` << 56, a
     scheme's auxiliary substream), as a new numpy array."""
     dt = np.dtype(dtype)
-    if region == tuple((0, n) for n in shape):
-        region = None
-    rshape, starts, _ = rows(shape, region)
-    arr = np.empty(rshape if shape else (), dt)
     f = fill_of(dist, dt, params)
-    f.run(arr, p.key, stream | (purpose << 56), None if region is None else starts)
-    return arr
+    if region is None or region == tuple((0, n) for n in shape):
+        return f.run(np.empty(shape, dt), p.key, stream | (purpose << 56))  # type: ignore[no-any-return]
+    arr = np.empty(tuple(b - a for a, b in region), dt)
+    return f.run(arr, p.key, stream | (purpose << 56), shape, tuple(a for a, _ in region))  # type: ignore[no-any-return]
 
 
 def bits(shape: Any, *, rng: Any = None, out: Any = None, region: Any = None,
@@ -321,7 +322,7 @@ def bits(shape: Any, *, rng: Any = None, out: Any = None, region: Any = None,
     key, gen = _key_and_gen(rng)
     if stream is None:
         stream = gen.stream() if gen is not None else 0
-    whole = reg is None or reg == tuple((0, n) for n in full)
     f = fill_of(_core.DIST_BITS, u32, ())
-    f.run(arr, key, stream | (purpose << 56), None if whole else rows(full, reg)[1])
-    return arr
+    if reg is None or reg == tuple((0, n) for n in full):
+        return f.run(arr, key, stream | (purpose << 56))  # type: ignore[no-any-return]
+    return f.run(arr, key, stream | (purpose << 56), full, tuple(a for a, _ in reg))  # type: ignore[no-any-return]

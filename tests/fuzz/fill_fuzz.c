@@ -69,6 +69,8 @@ static void check_transforms(uint32_t w, uint32_t w2, float x) {
     if (isnan(x)) CHECK((b & 0x7f80u) == 0x7f80u && (b & 0x7fu) != 0);
 }
 
+static size_t step_check(size_t total) { return total > 2000 ? total / 997 : 1; }
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     reader r = {data, size};
     winit_fill_spec s;
@@ -124,7 +126,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     unsigned char *out = buf + 32;
     int level = (int)(tw2 % 3), used = winit_set_simd_level(level);
     CHECK(used >= 0 && used <= level);
-    winit_fill_layout L = {starts, NULL, nrows, len, 1};
+    const uint64_t nrows64 = nrows;
+    winit_fill_layout L = {starts, 0, 1, &nrows64, NULL, NULL, len, 1};
     winit_fill_region(&s, out, &L, 0, total, nthreads);
     for (int i = 0; i < 32; i++) CHECK(buf[i] == 0xA5 && out[nbytes + i] == 0xA5);
     /* params the Python layer can produce (finite, in range): there every SIMD level
@@ -157,20 +160,41 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         free(ref);
         winit_set_simd_level(used);
     }
-    /* a strided output (rows in reverse order, each written backwards: row_off and a
-     * negative stride) holds the same elements, and nothing around them is touched */
-    {
-        int64_t offs[6];
-        for (size_t i = 0; i < nrows; i++) offs[i] = (int64_t)((nrows - 1 - i) * len + len) - 1;
+    /* a strided output (rows in reverse order, each written backwards: out_step and a
+     * negative stride from the last element) holds the same elements, and nothing around
+     * them is touched; and the same rows as a box (a block of a tensor) when the row
+     * starts are those of one */
+    if (total) {
+        const int64_t back = -(int64_t)len;
         unsigned char *buf2 = (unsigned char *)malloc(nbytes + 64);
         CHECK(buf2 != NULL);
         memset(buf2, 0xA5, nbytes + 64);
-        winit_fill_layout R = {starts, offs, nrows, len, -1};
-        winit_fill_region(&s, buf2 + 32, &R, 0, total, nthreads);
+        winit_fill_layout R = {starts, 0, 1, &nrows64, NULL, &back, len, -1};
+        unsigned char *last = buf2 + 32 + (total - 1) * esz; /* row 0, element 0 */
+        winit_fill_region(&s, last, &R, 0, total, nthreads);
         for (int i = 0; i < 32; i++) CHECK(buf2[i] == 0xA5 && buf2[32 + nbytes + i] == 0xA5);
         for (size_t e = 0; e < total; e++) {
             size_t row = e / len, c = e % len;
-            CHECK(memcmp(buf2 + 32 + (size_t)(offs[row] - (int64_t)c) * esz, out + e * esz, esz) == 0);
+            CHECK(memcmp(last - (row * len + c) * esz, out + e * esz, esz) == 0);
+        }
+        /* the box of a (nrows, W) tensor's block: rows start at start0 + r * W */
+        uint64_t W = len + (tw % 7), start0 = starts[0] & 0xFFFFFFFFFFull;
+        if (s.dist == WINIT_DIST_POLAR) { W &= ~(uint64_t)1; start0 &= ~(uint64_t)1; }
+        if (W < len) W = len;
+        const uint64_t step = W;
+        winit_fill_layout B = {NULL, start0, 1, &nrows64, &step, NULL, len, 1};
+        winit_fill_region(&s, buf2 + 32, &B, 0, total, nthreads);
+        for (size_t e = 0; e < total; e += step_check(total)) {
+            size_t row = e / len, c = e % len;
+            unsigned char one1[2 * 8];
+            uint64_t idx = start0 + row * W + c;
+            if (s.dist == WINIT_DIST_POLAR) {
+                winit_fill_range(&s, one1, idx & ~(uint64_t)1, 2);
+                CHECK(memcmp(one1 + (idx & 1) * esz, buf2 + 32 + e * esz, esz) == 0);
+            } else {
+                winit_fill_range(&s, one1, idx, 1);
+                CHECK(memcmp(one1, buf2 + 32 + e * esz, esz) == 0);
+            }
         }
         free(buf2);
     }

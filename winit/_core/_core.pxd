@@ -59,11 +59,16 @@ cdef extern from "fill.h" nogil:
     const winit_kernel_info winit_kernel_infos[]
     ctypedef struct winit_fill_layout:
         const uint64_t *row_start
-        const int64_t *row_off
-        size_t nrows, len
+        uint64_t start
+        int ndim
+        const uint64_t *rows
+        const uint64_t *step
+        const int64_t *out_step
+        size_t len
         int64_t stride
     void winit_fill_region(const winit_fill_spec *s, void *out, const winit_fill_layout *L,
                            size_t e0, size_t e1, int nthreads) noexcept
+    size_t winit_layout_rows(const winit_fill_layout *L) noexcept
     void winit_set_num_threads(int n) noexcept
     int winit_get_num_threads() noexcept
     int winit_max_threads() noexcept

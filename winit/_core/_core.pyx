@@ -146,13 +146,17 @@ cdef class Fill:
     def __repr__(self):
         return f"winit._core.Fill({self.name})"
 
-    def run(self, cnp.ndarray out, key, uint64_t stream, row_start=None, uint64_t start=0,
-            int nthreads=0):
+    def run(self, cnp.ndarray out, key, uint64_t stream, full=None, origin=None,
+            row_start=None, int nthreads=0):
         """Fill ``out`` (any writeable array of this kernel's element size, any strides)
         with elements of the stream ``stream`` under the Philox key ``key`` (k0, k1).
-        ``row_start`` None: ``out`` (in C order) is elements start, start + 1, ... of the
-        stream; else one uint64 per row of ``out`` (its last axis is a row): the stream
-        index of the row's first element. Checks for signals between chunks."""
+
+        ``out`` is the block of a C-order tensor of shape ``full`` (default: out's shape)
+        whose first element is at index ``origin`` (default: zeros): element idx of
+        ``out`` is element ``origin + idx`` of the tensor, i.e. its flat C index of the
+        stream. Or ``row_start`` (uint64, one per row of ``out``, its last axis a row): the
+        stream index of each row's first element. Memory beyond ``out`` is O(ndim).
+        Checks for signals (Ctrl-C) between chunks."""
         cdef winit_fill_spec s = self.s
         s.k0 = <uint32_t>key[0]
         s.k1 = <uint32_t>key[1]
@@ -164,64 +168,71 @@ cdef class Fill:
                              f"{self.itemsize}-byte elements")
         cdef int nd = cnp.PyArray_NDIM(out)
         cdef size_t n = cnp.PyArray_SIZE(out)
-        cdef size_t length = cnp.PyArray_DIMS(out)[nd - 1] if nd else 1
-        cdef size_t nrows = n // length if length else 0
-        cdef cnp.ndarray rs
-        cdef uint64_t one = start
+        cdef winit_fill_layout L
+        memset(&L, 0, sizeof(L))
+        L.stride = 1
         if n == 0:
             return out
-        if row_start is None and cnp.PyArray_IS_C_CONTIGUOUS(out):
-            _run(&s, cnp.PyArray_DATA(out), &one, NULL, 1, n, 1, nthreads, self.itemsize)
-            return out
-        if row_start is None:
-            rs = start + np.arange(nrows, dtype=np.uint64) * np.uint64(length)
-        else:
-            rs = np.ascontiguousarray(row_start, dtype=np.uint64).reshape(-1)
-            if <size_t>rs.shape[0] != nrows:
-                raise ValueError(f"`row_start` has {rs.shape[0]} entries for {nrows} rows")
-        cdef const uint64_t *rp = <const uint64_t *>cnp.PyArray_DATA(rs)
-        if out.flags.c_contiguous:
-            _run(&s, cnp.PyArray_DATA(out), rp, NULL, nrows, length, 1, nthreads, self.itemsize)
+        contiguous = cnp.PyArray_IS_C_CONTIGUOUS(out)
+        if full is None and origin is None and row_start is None and contiguous:
+            L.len = n  # the whole tensor: one run
+            _run(&s, cnp.PyArray_DATA(out), &L, nthreads)
             return out
         cdef Py_ssize_t isz = self.itemsize
-        aligned = (<size_t>cnp.PyArray_DATA(out)) % isz == 0 and all(
-            st % isz == 0 for st in (<object>out).strides)
-        if not aligned:  # (C may not store a float at a misaligned address: numpy copies)
+        if not contiguous and ((<size_t>cnp.PyArray_DATA(out)) % isz or any(
+                st % isz for st in (<object>out).strides)):
+            # misaligned for its dtype (C may not store a float there): numpy copies
             tmp = np.empty_like(out, order="C")
-            self.run(tmp, key, stream, rs, 0, nthreads)
+            self.run(tmp, key, stream, full, origin, row_start, nthreads)
             out[...] = tmp
             return out
-        cdef cnp.ndarray offs = _row_offsets(out, isz)
-        _run(&s, cnp.PyArray_DATA(out), rp, <const int64_t *>cnp.PyArray_DATA(offs), nrows,
-             length, out.strides[nd - 1] // isz if nd else 1, nthreads, self.itemsize)
+        shape = (<object>out).shape or (1,)
+        full = shape if full is None else tuple(full) or (1,)
+        origin = (0,) * len(full) if origin is None else tuple(origin) or (0,)
+        if len(full) != len(shape) or len(origin) != len(shape):
+            raise ValueError(f"`full` {full} and `origin` {origin} must have out's rank "
+                             f"{len(shape)}")
+        rows = np.array(shape[:-1], np.uint64)
+        cstride = [1] * len(full)
+        for d in range(len(full) - 2, -1, -1):
+            cstride[d] = cstride[d + 1] * full[d + 1]
+        step = np.array(cstride[:-1], np.uint64)
+        start = sum(o * c for o, c in zip(origin, cstride))
+        ostep = np.array([st // isz for st in (<object>out).strides[:-1]] if nd else [],
+                         np.int64)
+        cdef cnp.ndarray rs = None
+        if row_start is not None:
+            rs = np.ascontiguousarray(row_start, dtype=np.uint64).reshape(-1)
+            if <size_t>rs.shape[0] != n // <size_t>shape[-1]:
+                raise ValueError(f"`row_start` has {rs.shape[0]} entries for "
+                                 f"{n // shape[-1]} rows")
+            L.row_start = <const uint64_t *>cnp.PyArray_DATA(rs)
+        L.start = start
+        L.ndim = len(shape) - 1
+        L.rows = <const uint64_t *>cnp.PyArray_DATA(rows)
+        L.step = <const uint64_t *>cnp.PyArray_DATA(step)
+        L.len = shape[-1]
+        if not contiguous:
+            L.out_step = <const int64_t *>cnp.PyArray_DATA(ostep)
+            L.stride = (<object>out).strides[-1] // isz if nd else 1
+        _run(&s, cnp.PyArray_DATA(out), &L, nthreads)
         return out
 
 
-cdef cnp.ndarray _row_offsets(cnp.ndarray out, Py_ssize_t isz):
-    """Element offset of each row's first element from out's data pointer (C order)."""
-    off = np.zeros((), np.int64)
-    for d in range(out.ndim - 1):
-        off = np.add.outer(off, np.arange(out.shape[d], dtype=np.int64) * (out.strides[d] // isz))
-    return np.ascontiguousarray(off, dtype=np.int64).reshape(-1)
-
-
-cdef int _run(const winit_fill_spec *s, void *out, const uint64_t *row_start,
-              const int64_t *row_off, size_t nrows, size_t length, int64_t stride,
-              int nthreads, int itemsize) except -1:
+cdef int _run(const winit_fill_spec *s, void *out, const winit_fill_layout *L,
+              int nthreads) except -1:
     """The C fill of a layout, in chunks: between them, Ctrl-C and other signals are
     handled (PyErr_CheckSignals raises, e.g. KeyboardInterrupt)."""
-    cdef winit_fill_layout L
-    L.row_start, L.row_off, L.nrows, L.len, L.stride = row_start, row_off, nrows, length, stride
-    cdef size_t total = nrows * length, e0 = 0, e1
+    cdef size_t total = winit_layout_rows(L) * L.len, e0 = 0, e1
     if total <= 4096:  # less work than releasing the GIL costs
-        winit_fill_region(s, out, &L, 0, total, 1)
+        winit_fill_region(s, out, L, 0, total, 1)
         return 0
     cdef int nt = nthreads if nthreads > 0 else winit_get_num_threads()
     cdef size_t step = _SIGNAL_CHUNK * <size_t>(nt if nt > 0 else 1)
     while e0 < total:
         e1 = total if total - e0 < step else e0 + step
         with nogil:
-            winit_fill_region(s, out, &L, e0, e1, nthreads)
+            winit_fill_region(s, out, L, e0, e1, nthreads)
         e0 = e1
         if e0 < total:
             PyErr_CheckSignals()
@@ -241,7 +252,7 @@ def fill(cnp.ndarray out, int dist, int dtype_code, key, uint64_t stream, tuple 
         raise ValueError(f"`out` holds {out.size} elements; the fill needs "
                          f"{rs.shape[0] * row_len}")
     if out.size:
-        f.run(out.reshape(rs.shape[0], row_len), key, stream, rs, 0, nthreads)
+        f.run(out.reshape(rs.shape[0], row_len), key, stream, row_start=rs, nthreads=nthreads)
     return out
 
 

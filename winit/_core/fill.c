@@ -72,10 +72,17 @@ void winit_fill_range(const winit_fill_spec *s, void *out, uint64_t start, size_
  * stage copy without gaining bandwidth. */
 #define WINIT_STREAM_MIN_BYTES ((size_t)8 << 20)
 
+size_t winit_layout_rows(const winit_fill_layout *L) {
+    size_t n = 1;
+    for (int d = 0; d < L->ndim; d++) n *= (size_t)L->rows[d];
+    return n;
+}
+
 static unsigned stream_flags(const winit_fill_spec *s, const winit_fill_layout *L) {
     const int cheap = s->dist == WINIT_DIST_BITS || s->dist == WINIT_DIST_UNIFORM;
     const size_t esz = dtype_size(s);
-    return cheap && esz >= 4 && L->stride == 1 && L->nrows * L->len * esz >= WINIT_STREAM_MIN_BYTES
+    return cheap && esz >= 4 && L->stride == 1 && L->out_step == NULL &&
+                   winit_layout_rows(L) * L->len * esz >= WINIT_STREAM_MIN_BYTES
                ? WINIT_FILL_STREAM : 0;
 }
 
@@ -88,27 +95,65 @@ static void scatter(unsigned char *dst, const unsigned char *src, size_t n, size
     for (size_t i = 0; i < n; i++, dst += step, src += esz) memcpy(dst, src, esz);
 }
 
+/* A row's position: its multi-index, stream index and output offset, stepped row by row
+ * (an odometer over rows[]) so a slice costs no division per row. step is NULL when
+ * the layout lists its row starts. */
+typedef struct {
+    uint64_t idx[64];
+    uint64_t first;  /* stream index of the row's first element (box layouts) */
+    int64_t base;    /* output offset of the row's first element */
+} row_pos;
+
+static void row_seek(const winit_fill_layout *L, size_t r, row_pos *p) {
+    p->first = L->start;
+    p->base = 0;
+    for (int d = L->ndim - 1; d >= 0; d--) {
+        const uint64_t n = L->rows[d];
+        p->idx[d] = r % n;
+        r /= n;
+        if (L->step) p->first += p->idx[d] * L->step[d];
+        if (L->out_step) p->base += (int64_t)p->idx[d] * L->out_step[d];
+    }
+}
+
+static void row_next(const winit_fill_layout *L, row_pos *p) {
+    for (int d = L->ndim - 1; d >= 0; d--) {
+        if (L->step) p->first += L->step[d];
+        if (L->out_step) p->base += L->out_step[d];
+        if (++p->idx[d] < L->rows[d]) return;
+        if (L->step) p->first -= L->rows[d] * L->step[d];
+        if (L->out_step) p->base -= (int64_t)L->rows[d] * L->out_step[d];
+        p->idx[d] = 0;
+    }
+}
+
 /* Elements e0 .. e1-1 of the layout (row order). */
 static void fill_slice(const winit_fill_spec *s, unsigned char *out, const winit_fill_layout *L,
                        size_t e0, size_t e1, unsigned flags) {
     const size_t esz = dtype_size(s), len = L->len;
+    size_t r = e0 / len, c = e0 % len;
+    row_pos p;
+    row_seek(L, r, &p);
     while (e0 < e1) {
-        size_t r = e0 / len, c = e0 % len;
         size_t k = len - c < e1 - e0 ? len - c : e1 - e0;
-        const int64_t off = (L->row_off ? L->row_off[r] : (int64_t)(r * len)) + (int64_t)c * L->stride;
-        unsigned char *dst = out + off * (ptrdiff_t)esz;
+        const uint64_t first = (L->row_start ? L->row_start[r] : p.first) + c;
+        const int64_t base = L->out_step ? p.base : (int64_t)(r * len);
+        unsigned char *dst = out + (base + (int64_t)c * L->stride) * (ptrdiff_t)esz;
         if (L->stride == 1) {
-            fill_range(s, dst, L->row_start[r] + c, k, flags);
+            fill_range(s, dst, first, k, flags);
         } else {
             unsigned char stage[WINIT_STAGE_BYTES] __attribute__((aligned(64)));
             const size_t per = WINIT_STAGE_BYTES / esz;
             for (size_t i = 0; i < k; i += per) {
                 size_t m = k - i < per ? k - i : per;
-                fill_range(s, stage, L->row_start[r] + c + i, m, 0);
+                fill_range(s, stage, first + i, m, 0);
                 scatter(dst + (ptrdiff_t)i * L->stride * (ptrdiff_t)esz, stage, m, esz, L->stride);
             }
         }
         e0 += k;
+        c = 0;
+        r++;
+        row_next(L, &p);
     }
 }
 

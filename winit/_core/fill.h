@@ -46,22 +46,29 @@ int winit_fill_supported(int dist, int dtype);
  * bfloat16; any further alignment is fine). */
 void winit_fill_range(const winit_fill_spec *s, void *out, uint64_t start, size_t n);
 
-/* Where a fill's values go: nrows runs of len elements; run r is elements row_start[r]
- * .. row_start[r] + len - 1 of the stream, and its element c goes to element
- * row_off[r] + c * stride of out (in elements, may be negative; row_off NULL means
- * r * len, i.e. out is the contiguous region). A tensor's block (region) has a run per
- * row of the block; a strided output (a transposed or sliced view) has its own row_off
- * and stride. Elements must not overlap, and must be aligned as above. */
+/* Where a fill's values go: nrows rows of len elements. Row r has the multi-index
+ * (i_0, ..., i_{ndim-1}) of r over rows[] (C order; nrows = their product, 1 when ndim
+ * is 0) and is elements first .. first + len - 1 of the stream, first = row_start[r], or,
+ * with row_start NULL, start + sum_d i_d * step[d] (a block of a C-order tensor: step
+ * holds the tensor's strides, start the index of the block's first element). Its element
+ * c goes to element base + c * stride of out, base = sum_d i_d * out_step[d] (any strides,
+ * in elements, negative allowed), or r * len with out_step NULL (a contiguous output,
+ * stride 1). Nothing here is O(rows): a block of a huge tensor costs its own size. The
+ * elements must not overlap, and must be aligned (above). */
 typedef struct {
-    const uint64_t *row_start;
-    const int64_t *row_off;
-    size_t nrows, len;
+    const uint64_t *row_start;  /* NULL: the box below */
+    uint64_t start;
+    int ndim;
+    const uint64_t *rows, *step;
+    const int64_t *out_step;    /* NULL: contiguous */
+    size_t len;
     int64_t stride;
 } winit_fill_layout;
 
 /* Elements e0 .. e1-1 of the layout's nrows * len (in row order): OpenMP threads split
  * them (nthreads <= 0: the default); the bits do not depend on the thread count, nor
  * on how a caller cuts [0, nrows * len) into calls. */
+size_t winit_layout_rows(const winit_fill_layout *L);
 void winit_fill_region(const winit_fill_spec *s, void *out, const winit_fill_layout *L,
                        size_t e0, size_t e1, int nthreads);
 
