@@ -64,13 +64,16 @@ static inline void p16_init(p16_keys *K, const winit_fill_spec *s, int lanes) {
 }
 
 /* MULHILO of philox.h on 16 lanes: vpmuludq multiplies the even 32-bit lanes; the odd
- * ones are shifted down and multiplied too; one masked vpshufd each gathers the 16 low
- * and the 16 high halves. */
+ * ones are swapped down (vpshufd: port 5 on Intel, where vpsrlq would share port 0
+ * with vpmuludq zmm) and multiplied too; one masked vpshufd each gathers the 16 low
+ * and the 16 high halves. (A round on 64-bit lanes, one word per lane as in
+ * simd_philox.h, has the same 12 vector instructions per 16 blocks and no register
+ * copies, but measured slower here: half the groups in flight for the same registers.) */
 #define P16_MULHILO(m, x, lo, hi)                                                  \
     do {                                                                           \
         const __m512i m_ = _mm512_set1_epi32((int)(m));                             \
         const __m512i e_ = _mm512_mul_epu32((x), m_);                               \
-        const __m512i o_ = _mm512_mul_epu32(_mm512_srli_epi64((x), 32), m_);         \
+        const __m512i o_ = _mm512_mul_epu32(_mm512_shuffle_epi32((x), _MM_PERM_CDAB), m_); \
         (lo) = _mm512_mask_shuffle_epi32(e_, 0xAAAA, o_, _MM_PERM_CDAB);            \
         (hi) = _mm512_mask_shuffle_epi32(o_, 0x5555, e_, _MM_PERM_CDAB);            \
     } while (0)
@@ -495,7 +498,7 @@ K512_F64(k512_normal_f64, ad, grp_normal_f64)
  *   pass 2: the tail for the queue, full vectors;
  *   pass 3: the tail results expanded back into their lanes, the sign, the affine map
  *           and the rounding guard; transpose and store. */
-#define TN_IT 4                       /* Philox iterations per chunk */
+#define TN_IT (256 / P16_BPI)         /* Philox iterations per chunk: 256 blocks */
 #define TN_NV (TN_IT * P16_G * 4)     /* vectors per chunk */
 
 /* winit_ndtri_lowerf's central formula (p >= 1/4) */
