@@ -133,6 +133,9 @@ static inline __m512 winit_emu_mask_expandloadu_ps(__m512 src, __mmask16 k, cons
 }
 #define _mm512_mask_expandloadu_ps winit_emu_mask_expandloadu_ps
 #endif
+#ifndef _mm512_maskz_expandloadu_ps
+#define _mm512_maskz_expandloadu_ps(k, p) _mm512_mask_expandloadu_ps(_mm512_setzero_ps(), (k), (p))
+#endif
 #ifndef _mm512_mask_expandloadu_pd
 static inline __m512d winit_emu_mask_expandloadu_pd(__m512d src, __mmask8 k, const void *p) {
     WINIT_EMU_LANES(double, 8, x, src);

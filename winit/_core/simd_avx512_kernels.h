@@ -492,12 +492,13 @@ K512_F64(k512_normal_f64, ad, grp_normal_f64)
 /* The direct branch of winit_truncnorm_f32 / _f64 (modes 0 and WINIT_TN_FLIP; the log
  * branch and the float64-computed float32 fall back to the fill_blocks.h kernels).
  * Per chunk of TN_IT Philox iterations:
- *   pass 1: u -> p, q, the argument pp of ndtri_lower; the central formula for every
- *           lane (cheap, full width); pp of the lanes that need the tail compressed
- *           into a queue;
- *   pass 2: the tail for the queue, full vectors;
- *   pass 3: the tail results expanded back into their lanes, the sign, the affine map
- *           and the rounding guard; transpose and store. */
+ *   pass 1: u -> p, q, the argument pp of ndtri_lower; pp of the lanes that need the
+ *           tail compressed into a queue (float32: the central ones into another;
+ *           float64, where 89% of the lanes are central for [-2, 2], computes the
+ *           central formula for every lane here);
+ *   pass 2: each queue through its formula, full vectors;
+ *   pass 3: the results expanded back into their lanes, the sign, the affine map and
+ *           the rounding guard; transpose and store. */
 #define TN_IT (256 / P16_BPI)         /* Philox iterations per chunk: 256 blocks */
 #define TN_NV (TN_IT * P16_G * 4)     /* vectors per chunk */
 
@@ -561,27 +562,36 @@ static inline __m512 v_tn_finish_f(__m512 x, __mmask16 lower, const winit_tn_f32
 /* Y[k] = winit_truncnorm_f32 of the uniform of every lane of W[k], k < nv <= TN_NV
  * (direct branch): the three passes above. */
 static inline void tn_f32_vectors(const winit_tn_f32 *t, const __m512i *W, size_t nv, __m512 *Y) {
+    /* float32: about half the lanes take each branch (for [-2, 2]: 48% the tail), so
+     * both are queued: C / XC the central arguments and results, T / XT the tail's */
     __mmask16 lower[TN_NV], tail[TN_NV];
-    float T[TN_NV * 16 + 16] WINIT_ALIGN64, XT[TN_NV * 16 + 16] WINIT_ALIGN64;
-    size_t nt = 0;
-    for (size_t k = 0; k < nv; k++) { /* pass 1: Y holds the central x meanwhile */
+    float C[TN_NV * 16 + 16] WINIT_ALIGN64, T[TN_NV * 16 + 16] WINIT_ALIGN64;
+    float XC[TN_NV * 16 + 16] WINIT_ALIGN64, XT[TN_NV * 16 + 16] WINIT_ALIGN64;
+    size_t nc = 0, nt = 0;
+    for (size_t k = 0; k < nv; k++) { /* pass 1 */
         const __m512 u = v_u01_oo_f32(W[k]);
         const __m512 p = _mm512_fmadd_ps(u, F1(t->d), F1(t->pa));
         const __m512 q = _mm512_fmadd_ps(SUB(F1(1.0f), u), F1(t->d), F1(t->qb));
         lower[k] = _mm512_cmp_ps_mask(p, F1(0.5f), _CMP_LE_OQ);
         const __m512 pp = _mm512_mask_blend_ps(lower[k], q, p);
         tail[k] = _mm512_cmp_ps_mask(pp, F1(0.25f), _CMP_NGE_UQ); /* !(pp >= 1/4) */
-        Y[k] = v_ndtri_central_f(pp);
+        _mm512_storeu_ps(C + nc, _mm512_maskz_compress_ps((__mmask16)~tail[k], pp));
         _mm512_storeu_ps(T + nt, _mm512_maskz_compress_ps(tail[k], pp));
         nt += (size_t)__builtin_popcount(tail[k]);
+        nc += 16 - (size_t)__builtin_popcount(tail[k]);
     }
-    _mm512_storeu_ps(T + nt, F1(0.125f)); /* a full last vector of valid arguments */
-    for (size_t k = 0; k < nt; k += 16) /* pass 2 */
+    _mm512_storeu_ps(C + nc, F1(0.375f)); /* full last vectors of valid arguments */
+    _mm512_storeu_ps(T + nt, F1(0.125f));
+    for (size_t k = 0; k < nc; k += 16) /* pass 2 */
+        _mm512_store_ps(XC + k, v_ndtri_central_f(_mm512_load_ps(C + k)));
+    for (size_t k = 0; k < nt; k += 16)
         _mm512_store_ps(XT + k, v_ndtri_tail_f(_mm512_load_ps(T + k)));
-    size_t pos = 0;
+    size_t pc = 0, pt = 0;
     for (size_t k = 0; k < nv; k++) { /* pass 3 */
-        const __m512 x = _mm512_mask_expandloadu_ps(Y[k], tail[k], XT + pos);
-        pos += (size_t)__builtin_popcount(tail[k]);
+        __m512 x = _mm512_maskz_expandloadu_ps((__mmask16)~tail[k], XC + pc);
+        x = _mm512_mask_expandloadu_ps(x, tail[k], XT + pt);
+        pt += (size_t)__builtin_popcount(tail[k]);
+        pc += 16 - (size_t)__builtin_popcount(tail[k]);
         Y[k] = v_tn_finish_f(x, lower[k], t);
     }
 }
