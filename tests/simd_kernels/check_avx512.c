@@ -189,7 +189,7 @@ static int check_blocks(int rounds) {
                 const uint64_t b0 = rd % 3 == 0 ? next() % 5000
                                   : rd % 3 == 1 ? 0xFFFFFFFFull - next() % 700 : ~0ull - next() % 700;
                 const size_t nb = rd % 7 == 0 ? 1 + next() % 20 : 1 + next() % MAXB;
-                const size_t off = next() % 64;
+                const size_t off = rd % 8 == 2 ? 0 : next() % 64; /* 0: aligned streaming */
                 const unsigned flags = (rd & 2) ? WINIT_FILL_STREAM : 0;
                 const size_t bytes = nb * 4 * esize(t) / (t == WINIT_DT_FLOAT64 ? 2 : 1);
                 memset(a, 0xAB, MAXB * 16 + 2 * PAD);

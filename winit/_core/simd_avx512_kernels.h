@@ -402,20 +402,31 @@ static inline void grp_normal_f64(const void *P, const __m512i w[4], __m512d a[2
 
 /* The fill loop of an element-wise float32-family kernel: Philox iterations of P16_BPI
  * blocks, each group's math, stores; a last partial iteration through a stage. Output
- * of 4-byte elements may stream (non-temporal) where fill.c asks and `out` is
- * 64-byte aligned. */
+ * of 4-byte elements streams (non-temporal stores) where fill.c asks. */
 static inline void fill_f32_family(const winit_fill_spec *s, const void *P, uint64_t b0,
                                    size_t nb, void *out, unsigned flags, int kind,
                                    void (*grp)(const void *, const __m512i *, __m512 *)) {
     p16_keys K;
     p16_init(&K, s, P16_LANES_F32);
     const size_t esz = kind == OUT_F32 ? 4 : 2;
-    const int nt = kind == OUT_F32 && (flags & WINIT_FILL_STREAM) && ((uintptr_t)out & 63) == 0;
+    /* non-temporal: straight from the registers when `out` is 64-byte aligned, else
+     * (large numpy arrays sit 16 bytes past a page) through an L1 stage and
+     * simd_avx512.c's streaming copy */
+    const int stream = kind == OUT_F32 && (flags & WINIT_FILL_STREAM);
+    const int nt = stream && ((uintptr_t)out & 63) == 0;
     unsigned char *o = (unsigned char *)out;
     for (size_t i = 0; i < nb; i += P16_BPI) {
         __m512i w[P16_G][4];
         p16_iter(&K, b0 + i, w);
-        if (nb - i >= P16_BPI) {
+        if (stream && !nt) {
+            float stage[P16_BPI * 4] WINIT_ALIGN64;
+            for (int g = 0; g < P16_G; g++) {
+                __m512 y[4];
+                grp(P, w[g], y);
+                emit_f32x4(stage + 64 * g, y, OUT_F32, 0);
+            }
+            WINIT_STREAM_COPY(o + i * 16, stage, (nb - i < P16_BPI ? nb - i : P16_BPI) * 16);
+        } else if (nb - i >= P16_BPI) {
 #pragma GCC unroll 8
             for (int g = 0; g < P16_G; g++) {
                 __m512 y[4];
@@ -432,7 +443,7 @@ static inline void fill_f32_family(const winit_fill_spec *s, const void *P, uint
             memcpy(o + i * 4 * esz, stage, (nb - i) * 4 * esz);
         }
     }
-    if (nt) _mm_sfence();
+    if (stream) _mm_sfence();
 }
 
 static inline void fill_f64(const winit_fill_spec *s, const void *P, uint64_t b0, size_t nb,
@@ -440,12 +451,21 @@ static inline void fill_f64(const winit_fill_spec *s, const void *P, uint64_t b0
                             void (*grp)(const void *, const __m512i *, __m512d *, __m512d *)) {
     p16_keys K;
     p16_init(&K, s, P16_LANES_F64);
-    const int nt = (flags & WINIT_FILL_STREAM) && ((uintptr_t)out & 63) == 0;
+    const int stream = (flags & WINIT_FILL_STREAM) != 0; /* as fill_f32_family */
+    const int nt = stream && ((uintptr_t)out & 63) == 0;
     double *o = (double *)out;
     for (size_t i = 0; i < nb; i += P16_BPI) {
         __m512i w[P16_G][4];
         p16_iter(&K, b0 + i, w);
-        if (nb - i >= P16_BPI) {
+        if (stream && !nt) {
+            double stage[P16_BPI * 2] WINIT_ALIGN64;
+            for (int g = 0; g < P16_G; g++) {
+                __m512d a[2], b[2];
+                grp(P, w[g], a, b);
+                emit_f64x4(stage + 32 * g, a, b, 0);
+            }
+            WINIT_STREAM_COPY(o + 2 * i, stage, (nb - i < P16_BPI ? nb - i : P16_BPI) * 16);
+        } else if (nb - i >= P16_BPI) {
 #pragma GCC unroll 8
             for (int g = 0; g < P16_G; g++) {
                 __m512d a[2], b[2];
@@ -462,7 +482,7 @@ static inline void fill_f64(const winit_fill_spec *s, const void *P, uint64_t b0
             memcpy(o + 2 * i, stage, (nb - i) * 2 * sizeof(double));
         }
     }
-    if (nt) _mm_sfence();
+    if (stream) _mm_sfence();
 }
 
 /* blocks_fn wrappers: NAME(spec, b0, nb, out, flags) */
