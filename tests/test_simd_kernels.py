@@ -27,6 +27,8 @@ pytestmark = [
                        reason="this CPU has no AVX-512 (tests/test_simd.py emulates it)"),
     pytest.mark.skipif(shutil.which("gcc") is None or platform.machine() not in ("x86_64", "AMD64"),
                        reason="needs gcc on x86-64"),
+    pytest.mark.skipif(not (CORE / "simd_avx512_kernels.h").exists(),
+                       reason="needs the C sources next to the package (a source tree)"),
 ]
 
 
