@@ -93,9 +93,18 @@ static inline void winit_f16_convert_avx512(uint16_t *restrict o, const float *r
 #define WINIT_SFX _avx512
 #include "simd_philox.h"
 #include "fill_blocks.h"
+#include "simd_avx512_kernels.h" /* hand-written kernels for the hot (dist, dtype) pairs */
 
+static winit_blocks_fn k512_table[WINIT_N_DIST][WINIT_N_DTYPE];
+static int k512_ready;
+
+/* fill.c first asks at load time (its constructor), before any thread exists */
 const winit_blocks_fn (*winit_blocks_table_avx512_get(void))[WINIT_N_DTYPE] {
-    return winit_blocks_table_avx512;
+    if (!k512_ready) {
+        k512_table_init(k512_table);
+        k512_ready = 1;
+    }
+    return (const winit_blocks_fn (*)[WINIT_N_DTYPE])k512_table;
 }
 void winit_f16_convert_avx512_ext(uint16_t *o, const float *y, size_t n) { winit_f16_convert_avx512(o, y, n); }
 WINIT_TARGET_END
