@@ -19,7 +19,6 @@ import winit
 
 jax = pytest.importorskip("jax")
 jnp = pytest.importorskip("jax.numpy")
-import ml_dtypes
 
 import winit.jax as wj
 from winit.jax import _fill

@@ -87,10 +87,15 @@ def _buffer_callback() -> Any:
 
 
 def host_callback(fill: Callable[..., None], shape: tuple[int, ...], dt: np.dtype[Any],
-                  *operands: Any) -> Any:
+                  *operands: Any, per_device: bool = False) -> Any:
     """A traced array of ``shape``/``dt`` whose values ``fill(out, *host_operands)``
     writes on the host: in place on the CPU (buffer_callback), through a copy elsewhere
-    (pure_callback). ``vmap`` runs it once per batch element."""
+    (pure_callback). ``vmap`` runs it once per batch element.
+
+    ``per_device``: the call is one device's part of a shard_map. Outside one, with several
+    devices, the copying callback is used on the CPU too: XLA pins it to one device
+    (pure_callback's maximal sharding), where the partitioner would run an unannotated
+    buffer_callback once per device, each generating the whole array."""
     import jax
     from jax import lax
 
@@ -104,7 +109,7 @@ def host_callback(fill: Callable[..., None], shape: tuple[int, ...], dt: np.dtyp
         return jax.pure_callback(cb, sds, *ops, vmap_method="sequential")
 
     bc = _buffer_callback()
-    if bc is None:
+    if bc is None or (not per_device and jax.device_count() > 1):
         return copied(*operands)
 
     def in_place(*ops: Any) -> Any:
@@ -150,11 +155,11 @@ class Job:
         when the program runs): the call on an empty block of the real shape, or on a
         size-1 shape of the same rank for the schemes that cannot be cut."""
         if not self.shape:
-            self.host(np.zeros(2, np.uint32))
+            self.init(self.shape, dtype=self.dt, rng=0)
         elif self.shardable:
-            self.host(np.zeros(2, np.uint32), region=(slice(0, 0),))
+            self.init(self.shape, dtype=self.dt, rng=0, region=(slice(0, 0),))
         else:
-            Job(self.init, (1,) * len(self.shape), self.dt).host(np.zeros(2, np.uint32))
+            self.init((1,) * len(self.shape), dtype=self.dt, rng=0)
 
     def _fill_whole(self, out: np.ndarray[Any, Any], words: np.ndarray[Any, Any]) -> None:
         self.host(words, out=out)
@@ -256,7 +261,7 @@ class Job:
 
         def body(w: Any) -> Any:
             coords = jnp.stack([lax.axis_index(a) for a in names]).astype(jnp.int32)
-            return host_callback(fill, tile, self.dt, w, coords)
+            return host_callback(fill, tile, self.dt, w, coords, per_device=True)
 
         return jax.shard_map(body, mesh=mesh, in_specs=P(), out_specs=P(*spec),  # type: ignore[no-untyped-call]
                              check_vma=False)(words)
