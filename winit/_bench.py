@@ -161,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="only the Keras section: winit.keras vs Keras' own initializers on a "
                         "(4096, 4096) float32 kernel, one subprocess per backend")
     p.add_argument("--no-keras", action="store_true", help="skip the Keras section")
+    p.add_argument("--no-jax", action="store_true",
+                   help="skip the winit.jax section (vs jax.nn.initializers, a Flax init)")
     a = p.parse_args(argv)
     if a.keras:
         keras_run(as_json=a.json)
@@ -179,6 +181,13 @@ def main(argv: list[str] | None = None) -> int:
         peers=not a.no_peers, as_json=a.json)
     if not a.no_keras:
         keras_run(as_json=a.json)
+    if not (a.no_jax or a.no_peers):  # a peer comparison: --no-peers skips it too
+        import importlib.util
+        if importlib.util.find_spec("jax") is not None:
+            from winit.jax._bench import section  # (winit/jax/_bench.py: its own docstring)
+            section(as_json=a.json)
+        elif not a.json:
+            print("\nJAX section skipped: jax is not installed (pip install -e '.[jax]')")
     return 0
 
 
