@@ -264,3 +264,24 @@ def test_flax_linen_partitioned_params(results):
 
 def test_flax_nnx_partitioned_params(results):
     assert _failed(results, "nnx") == []
+
+
+def test_docs_sharded_example_runs(tmp_path):
+    """docs/jax.md's ``# file: jax_sharded_init.py`` block, as a script on 8 devices."""
+    pytest.importorskip("jax")
+    pytest.importorskip("flax")
+    import re
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[1] / "docs" / "jax.md").read_text()
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", text, re.S)
+              if b.startswith("# file: jax_sharded_init.py")]
+    assert len(blocks) == 1
+    script = tmp_path / "jax_sharded_init.py"
+    script.write_text(blocks[0])
+    env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONPATH=os.pathsep.join(
+        [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]))
+    env.pop("XLA_FLAGS", None)  # the script sets it
+    r = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True,
+                       timeout=600, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-5000:]
+    assert r.stdout.split("\n")[:3] == ["[(1024, 512)]", "P(None, 'model')", "P(None, 'model')"]

@@ -197,7 +197,9 @@ def _print(res: dict[str, Any], write: Callable[[str], None]) -> None:
         write(f"    {r['case']:18s} {r['winit_jit_ms']:10.1f} {r['winit_eager_ms']:8.1f} "
               f"{r['jax_ms']:9.1f} {r['winit_ns']:12.2f} {r['jax_ns']:7.2f} {r['ratio']:6.1f}x")
     f = res.get("flax")
-    if f:
+    if not f:
+        write("    Flax model row skipped: flax is not installed (pip install -e '.[jax]')")
+    else:
         w, j = f["winit"], f["jax"]
         write(f"    Flax linen model init ({w['n_params'] / 1e6:.0f}M parameters, "
               f"{w['mbytes']:.0f} MiB), jax.jit(model.init): first call (compile included) "
