@@ -11,9 +11,11 @@ with ``rng`` from the key, ``region`` for a block, ``out`` for the buffer) reach
   (host values, then XLA's transfer). ``vmap`` over keys calls it once per key.
 - **traced and sharded** (``out_sharding`` under ``jit``): ``jax.shard_map`` over the
   sharding's mesh; on each device a callback computes that device's block from
-  ``lax.axis_index`` and generates it alone. Schemes that cannot be cut (orthogonal,
-  delta_orthogonal), and shardings that are not a mesh partition, generate the whole array
-  once and let XLA place it (``with_sharding_constraint`` / ``reshard``).
+  ``lax.axis_index`` and generates it alone. For schemes that cannot be cut (orthogonal,
+  delta_orthogonal) the first device's callback generates the whole array once per run
+  and every device copies its block out of it. Shardings that are not a partition of a
+  mesh (or a spec JAX would reject) get the whole array from one callback, placed by XLA
+  (``with_sharding_constraint`` / ``reshard``).
 
 Every path calls the same winit function with the same (key, stream 0, full shape), so the
 values are the same bits everywhere; blocks equal slices of the whole by winit's promise.
@@ -148,18 +150,18 @@ class Job:
              region: tuple[slice, ...] | None = None) -> np.ndarray[Any, Any]:
         """winit's values for the key's words: the whole tensor, or ``region`` of it."""
         return self.init(self.shape, dtype=self.dt, rng=rng_of_words(words), out=out,  # type: ignore[no-any-return]
-                         region=region)
+                         region=region, device="cpu")
 
     def validate(self) -> None:
         """winit's own checks, at trace time (inside a callback they would surface only
         when the program runs): the call on an empty block of the real shape, or on a
         size-1 shape of the same rank for the schemes that cannot be cut."""
         if not self.shape:
-            self.init(self.shape, dtype=self.dt, rng=0)
+            self.init(self.shape, dtype=self.dt, rng=0, device="cpu")
         elif self.shardable:
-            self.init(self.shape, dtype=self.dt, rng=0, region=(slice(0, 0),))
+            self.init(self.shape, dtype=self.dt, rng=0, region=(slice(0, 0),), device="cpu")
         else:
-            self.init((1,) * len(self.shape), dtype=self.dt, rng=0)
+            self.init((1,) * len(self.shape), dtype=self.dt, rng=0, device="cpu")
 
     def _fill_whole(self, out: np.ndarray[Any, Any], words: np.ndarray[Any, Any]) -> None:
         self.host(words, out=out)

@@ -23,7 +23,12 @@ __all__ = ["Initializer", "variance_scaling", "glorot_uniform", "glorot_normal",
 
 Axis = int | Sequence[int]
 DTypeLike = Any
-_FACTORY: Any = object()  # "the dtype the factory was given"
+class _FactoryDtype:
+    def __repr__(self) -> str:
+        return "<the factory's dtype>"
+
+
+_FACTORY: Any = _FactoryDtype()  # init(key, shape) without a dtype: the factory's
 
 
 def _shape(shape: Any) -> tuple[int, ...]:
