@@ -362,6 +362,17 @@ def test_axis_options_same_fans_and_distribution_as_jax(shape, in_axis, out_axis
         assert abs(v - 2.0 / fan) < 6 * math.sqrt(2.0 / n) * 2.0 / fan  # the variance, 6 sigma
 
 
+@pytest.mark.parametrize("name", ["glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
+                                  "lecun_uniform", "lecun_normal"])
+def test_named_factories_pass_their_axes_like_jax(name):
+    """torch's dense layout (out, in) through in_axis/out_axis, and a batch axis."""
+    for i, (shape, kw) in enumerate([((400, 300), dict(in_axis=1, out_axis=0)),
+                                     ((3, 3, 48, 64), dict(in_axis=2, out_axis=3, batch_axis=0))]):
+        ours = getattr(wj, name)(**kw)(jax.random.key(100 + i), shape)
+        theirs = getattr(JI, name)(**kw)(jax.random.key(110 + i), shape, jnp.float32)
+        same_distribution(ours, theirs, f"{name} {shape} {kw}")
+
+
 @pytest.mark.parametrize("shape, column_axis", [((200, 150), -1), ((150, 200), -1),
                                                 ((200, 150), 0), ((3, 3, 16, 32), 2)])
 def test_orthogonal_matches_jax(shape, column_axis):

@@ -177,6 +177,7 @@ def variance_scaling(scale: Any,
 
     Example:
         >>> import jax
+        >>> import winit.jax
         >>> init = winit.jax.variance_scaling(2.0, "fan_in", "truncated_normal")
         >>> w = init(jax.random.key(0), (64, 32))
         >>> w.shape, str(w.dtype)
