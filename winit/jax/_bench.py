@@ -109,8 +109,8 @@ def child(as_json: bool = True) -> dict[str, Any]:
         ours, theirs = getattr(wj, name)(), getattr(JI, name)()
         wjit = jax.jit(lambda k, i=ours: i(k, shape, jnp.float32))
         jjit = jax.jit(lambda k, i=theirs: i(k, shape, jnp.float32))
-        budget = 1.0 if name == "orthogonal" else 6.0  # orthogonal: seconds a call
-        reps = 1 if name == "orthogonal" else 5
+        budget = 30.0 if name == "orthogonal" else 6.0  # orthogonal: seconds a call
+        reps = 2 if name == "orthogonal" else 5
         tw, tj = _best_pair(_ready(wjit, key), _ready(jjit, key), reps, budget)
         te, _ = _best_pair(_ready(ours, key, shape, jnp.float32), lambda: None, reps, budget / 2)
         rows.append(dict(case=name, winit_jit_ms=tw * 1e3, winit_eager_ms=te * 1e3,
