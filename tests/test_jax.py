@@ -224,8 +224,8 @@ def test_eager_jit_vmap_are_the_same_bits(i):
     extra = jnp.complex64 if i % 2 and name in COMPLEX_OK else jnp.float16
     for dt in (jnp.float32, jnp.bfloat16, extra):
         eager = [init(k, shape, dt) for k in keys]
-        jitted = jax.jit(lambda k: init(k, shape, dt))(keys[0])
-        jit_vmapped = jax.jit(jax.vmap(lambda k: init(k, shape, dt)))(keys)
+        jitted, jit_vmapped = jax.jit(lambda k, ks: (  # one program: fewer compiles
+            init(k, shape, dt), jax.vmap(lambda k1: init(k1, shape, dt))(ks)))(keys[0], keys)
         assert eager[0].dtype == dt and eager[0].shape == shape
         assert same_bits(jitted, eager[0]), (name, dt)
         for j in range(3):
