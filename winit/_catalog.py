@@ -118,7 +118,7 @@ def _low_high(p: dict[str, Any]) -> None:
 
 
 def _lo_hi(p: dict[str, Any]) -> None:
-    S.truncnorm_params(p["mean"], p["std"], p["lo"], p["hi"], p["bounds"])
+    S._standardised(p["mean"], p["std"], p["lo"], p["hi"], p["bounds"])
 
 
 uniform = _register(

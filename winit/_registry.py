@@ -5,7 +5,7 @@ A scheme is one of two kinds:
 
 - a *plain fill* (``sample`` set): its values are one fill of the C core -- uniform,
   normal, truncated normal (the variance-scaling family included) -- or a constant
-  (zeros, ones, constant). ``sample(params, plan)`` returns the ``Sample`` of the call;
+  (zeros, ones, constant). ``sample(params, dtype, fans)`` returns the ``Sample`` of the call;
   the plan engine (``winit._plan``) runs it on the CPU or the GPU.
 - a *structured* scheme (``build`` set): orthogonal, delta-orthogonal, sparse,
   identity, dirac; ``build(plan)`` assembles the result from fills of the same engine.
@@ -13,6 +13,7 @@ A scheme is one of two kinds:
 Nothing here allocates or draws a value."""
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from . import _validate as V
 from ._fans import DEFAULT_IN_AXIS, DEFAULT_OUT_AXIS, check_axis, check_layout
 
 if TYPE_CHECKING:
-    from ._plan import Plan, Sample
+    from ._plan import Plan, Sample  # noqa: F401
 
 __all__ = ["Scheme", "Param", "SCHEMES", "ALIASES", "REQUIRED", "get_scheme"]
 
@@ -48,20 +49,11 @@ REQUIRED: Any = _Required()  # default of a parameter that has none (sparse_init
 # TypeError naming the parameter and the value received.
 
 
-def finite(v: Any, name: str) -> float:
-    return V.real(v, name)
-
-
-def nonneg(v: Any, name: str) -> float:
-    return V.real(v, name, min_value=0.0)
-
-
-def positive(v: Any, name: str) -> float:
-    return V.real(v, name, min_value=0.0, strict_min=True)
-
-
-def bound(v: Any, name: str) -> float:
-    return V.real(v, name, allow_inf=True)
+# (partials of V.real: a check costs one call)
+finite: Callable[[Any, str], float] = V.real
+nonneg: Callable[[Any, str], float] = functools.partial(V.real, min_value=0.0)
+positive: Callable[[Any, str], float] = functools.partial(V.real, min_value=0.0, strict_min=True)
+bound: Callable[[Any, str], float] = functools.partial(V.real, allow_inf=True)
 
 
 def unit_interval(v: Any, name: str) -> float:
@@ -127,6 +119,9 @@ AXIS_DEFAULTS: dict[str, Any] = {"in_axis": DEFAULT_IN_AXIS, "out_axis": DEFAULT
 
 def check_axes(in_axis: Any, out_axis: Any, batch_axis: Any, layout: Any
                ) -> tuple[Any, Any, Any, str | None]:
+    if type(in_axis) is int and type(out_axis) is int and batch_axis == () and (
+            layout is None or layout == "torch" or layout == "keras"):
+        return in_axis, out_axis, (), layout  # the common case
     return (check_axis(in_axis, "in_axis"), check_axis(out_axis, "out_axis"),
             check_axis(batch_axis, "batch_axis"), check_layout(layout))
 
@@ -153,8 +148,8 @@ class Scheme:
     Attributes:
         name: canonical name (``"glorot_uniform"``); ``aliases``: other names.
         params: the scheme's own parameters (``Param``), in signature order.
-        sample: plain fills: ``(params, plan) -> Sample``; ``build``: structured schemes,
-            ``plan -> result``. Exactly one is set.
+        sample: plain fills: ``(params, dtype, fans) -> Sample``; ``build``: structured
+            schemes, ``plan -> result``. Exactly one is set.
         random: takes a stream of ``rng`` (deterministic schemes ignore ``rng``).
         axes: reads ``in_axis``/``out_axis``/``batch_axis``/``layout`` (these are then
             bound parameters of its initializers and keys of its config).
@@ -166,7 +161,8 @@ class Scheme:
     """
     name: str
     params: tuple[Param, ...]
-    sample: Callable[[dict[str, Any], Plan], Sample] | None = field(default=None, repr=False)
+    sample: Callable[[dict[str, Any], np.dtype[Any], tuple[int, int] | None], Sample] | None = \
+        field(default=None, repr=False)
     build: Callable[[Plan], Any] | None = field(default=None, repr=False)
     aliases: tuple[str, ...] = ()
     random: bool = True
@@ -179,6 +175,10 @@ class Scheme:
     summary: str = ""
     doc: str = field(default="", repr=False)
     fn: Callable[..., Any] = field(default=None, repr=False)  # type: ignore[assignment]
+    _names: frozenset[str] = field(default=frozenset(), init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_names", frozenset(p.name for p in self.params))
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -203,7 +203,7 @@ class Scheme:
         """Validate and normalise this scheme's own parameters (missing -> default).
         The one place scheme parameters are checked: functions, Initializer,
         from_config and every face come through here."""
-        if len(params) > len(self.params) or not params.keys() <= set(self.param_names):
+        if not params.keys() <= self._names:
             unknown = set(params) - set(self.param_names)
             raise TypeError(f"{self.name}() got unexpected argument(s) "
                             f"{', '.join(sorted(map(repr, unknown)))}; its parameters are "

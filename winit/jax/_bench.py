@@ -164,8 +164,10 @@ def _run_child(threads: int) -> dict[str, Any] | str:
 
 def section(threads: tuple[int, ...] = (1, 0), as_json: bool = False,
             write: Callable[[str], None] = print) -> list[dict[str, Any]]:
-    """Run the JAX section (one subprocess per thread count) and print it; returns the
-    results. Skipped, with a line saying so, when jax is not installed."""
+    """Run the JAX section (one subprocess per thread count); prints the table unless
+    ``as_json`` and returns the results (``python -m winit bench --json`` puts them in its
+    one document under "jax"). Skipped, with a line saying so, when jax is not
+    installed."""
     if importlib.util.find_spec("jax") is None:
         if not as_json:
             write("\nJAX section skipped: jax is not installed (pip install -e '.[jax]')")
@@ -182,8 +184,6 @@ def section(threads: tuple[int, ...] = (1, 0), as_json: bool = False,
         results.append(res)
         if not as_json:
             _print(res, write)
-    if as_json:
-        print(json.dumps(dict(jax_section=results), indent=1))
     return results
 
 
