@@ -84,7 +84,7 @@ def _random_schemes() -> list[str]:
     return names
 
 
-DTYPES = ["float32", "float64", "float16", "bfloat16", "complex64", "complex128"]
+from conftest import DTYPES
 SHAPES = [(1000, 1000), (3, 7, 11), (5, 1), (1,), (17, 33), (0, 3)]
 
 

@@ -18,7 +18,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ._cli_sample import EnvError, Terminated, UsageError, sample
@@ -113,34 +113,25 @@ def _shape(text: str) -> tuple[int, ...]:
     return dims
 
 
-def _seed(text: str) -> int:
-    try:
-        v = int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a non-negative int; got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative int; got {text!r}")
-    return v
+def _number(parse: Callable[[str], Any], ok: Callable[[Any], bool], what: str
+            ) -> Callable[[str], Any]:
+    """An argparse type: ``parse(text)`` when it succeeds and ``ok`` holds, else an
+    error saying what is expected."""
+    def check(text: str) -> Any:
+        try:
+            v = parse(text)
+        except ValueError:
+            v = None
+        if v is None or not ok(v):
+            raise argparse.ArgumentTypeError(f"must be {what}; got {text!r}")
+        return v
+    return check
 
 
-def _block_mib(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        v = math.nan
-    if not (math.isfinite(v) and v > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive finite number of MiB; got {text!r}")
-    return v
-
-
-def _precision(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        v = -1
-    if not 0 <= v <= 1000:
-        raise argparse.ArgumentTypeError(f"must be an int from 0 to 1000; got {text!r}")
-    return v
+_seed = _number(lambda t: int(t, 0), lambda v: v >= 0, "a non-negative int")
+_block_mib = _number(float, lambda v: math.isfinite(v) and v > 0,
+                     "a positive finite number of MiB")
+_precision = _number(int, lambda v: 0 <= v <= 1000, "an int from 0 to 1000")
 
 
 _FLOATS = {"inf": math.inf, "+inf": math.inf, "-inf": -math.inf, "nan": math.nan}

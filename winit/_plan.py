@@ -161,7 +161,7 @@ def plan(spec: Scheme, shape: Any, params: dict[str, Any], dtype: Any = "float32
     else:
         key, gen = _key_and_gen(rng)
     fans = fans_of(shape, axes) if spec.fans else None
-    sample = None if spec.sample is None else spec.sample(params, dt, fans)
+    sample = None if spec.sample is None else spec.sample(params, dt, fans, shape)
     return Plan(spec, params, shape, reg, rshape, dt, device, out, key, gen, axes, fans, sample)
 
 
@@ -189,7 +189,10 @@ def _run_cpu(p: Plan, s: Sample, stream: int | None = None) -> Any:
             return np.zeros(p.rshape, p.dtype)
         if arr is None:
             arr = np.empty(p.rshape, p.dtype)
-        arr[...] = s.value
+        value = s.value
+        if isinstance(value, np.ndarray) and p.region is not None:  # the block of the whole
+            value = np.broadcast_to(value, p.shape)[p.slices]
+        arr[...] = value
         return arr
     if arr is None:
         arr = np.empty(p.rshape, p.dtype)  # before the stream: a failed allocation takes none

@@ -5,7 +5,7 @@ A scheme is one of two kinds:
 
 - a *plain fill* (``sample`` set): its values are one fill of the C core -- uniform,
   normal, truncated normal (the variance-scaling family included) -- or a constant
-  (zeros, ones, constant). ``sample(params, dtype, fans)`` returns the ``Sample`` of the call;
+  (zeros, ones, constant). ``sample(params, dtype, fans, shape)`` returns the ``Sample`` of the call;
   the plan engine (``winit._plan``) runs it on the CPU or the GPU.
 - a *structured* scheme (``build`` set): orthogonal, delta-orthogonal, sparse,
   identity, dirac; ``build(plan)`` assembles the result from fills of the same engine.
@@ -13,7 +13,6 @@ A scheme is one of two kinds:
 Nothing here allocates or draws a value."""
 from __future__ import annotations
 
-import functools
 import inspect
 import math
 from collections.abc import Callable
@@ -49,11 +48,19 @@ REQUIRED: Any = _Required()  # default of a parameter that has none (sparse_init
 # TypeError naming the parameter and the value received.
 
 
-# (partials of V.real: a check costs one call)
 finite: Callable[[Any, str], float] = V.real
-nonneg: Callable[[Any, str], float] = functools.partial(V.real, min_value=0.0)
-positive: Callable[[Any, str], float] = functools.partial(V.real, min_value=0.0, strict_min=True)
-bound: Callable[[Any, str], float] = functools.partial(V.real, allow_inf=True)
+
+
+def nonneg(v: Any, name: str) -> float:
+    return V.real(v, name, False, 0.0)
+
+
+def positive(v: Any, name: str) -> float:
+    return V.real(v, name, False, 0.0, True)
+
+
+def bound(v: Any, name: str) -> float:
+    return V.real(v, name, True)
 
 
 def unit_interval(v: Any, name: str) -> float:
@@ -82,6 +89,36 @@ def shift(v: Any, name: str) -> int | tuple[int, ...]:
             raise ValueError(f"Argument `{name}` must hold ints of magnitude < 2**63. "
                              f"Received: {name}={v!r}")
     return s
+
+
+def value(v: Any, name: str) -> Any:
+    """A constant: a real or complex scalar (``number``), or an array of them -- a numpy
+    array, a (nested) list or tuple, anything with ``__array__`` (a framework's tensor) --
+    as a read-only numpy array (0-d: the scalar). No NaN; {"real": x, "imag": y} is read
+    as complex (get_config's JSON form, for scalars and nested lists alike)."""
+    if isinstance(v, dict) and set(v) == {"real", "imag"} and not all(
+            isinstance(x, (list, tuple)) for x in v.values()):
+        return number(v, name)
+    if isinstance(v, (int, float, complex, np.number, bool, np.bool_, str)) or v is None:
+        return number(v, name)
+    try:
+        if isinstance(v, dict) and set(v) == {"real", "imag"}:
+            a = np.asarray(v["real"], dtype=np.float64) + 1j * np.asarray(v["imag"], np.float64)
+        else:
+            a = np.asarray(v)
+    except (ValueError, TypeError) as e:
+        raise TypeError(f"Argument `{name}` must be a number or an array of numbers. "
+                        f"Received: {name}={v!r} ({e})") from None
+    if a.dtype.kind not in "biufc":
+        raise TypeError(f"Argument `{name}` must be a number or an array of numbers. "
+                        f"Received: {name} of type {type(v).__name__} and dtype {a.dtype}")
+    if a.dtype.kind in "fc" and np.isnan(a).any():
+        raise ValueError(f"Argument `{name}` must not hold NaN. Received: {name}={v!r}")
+    if a.ndim == 0:
+        return number(a.item(), name)
+    a = np.array(a)  # a copy the caller cannot change
+    a.flags.writeable = False
+    return a
 
 
 def number(v: Any, name: str) -> float | complex:
@@ -148,8 +185,8 @@ class Scheme:
     Attributes:
         name: canonical name (``"glorot_uniform"``); ``aliases``: other names.
         params: the scheme's own parameters (``Param``), in signature order.
-        sample: plain fills: ``(params, dtype, fans) -> Sample``; ``build``: structured
-            schemes, ``plan -> result``. Exactly one is set.
+        sample: plain fills: ``(params, dtype, fans, shape) -> Sample``; ``build``:
+            structured schemes, ``plan -> result``. Exactly one is set.
         random: takes a stream of ``rng`` (deterministic schemes ignore ``rng``).
         axes: reads ``in_axis``/``out_axis``/``batch_axis``/``layout`` (these are then
             bound parameters of its initializers and keys of its config).
@@ -161,8 +198,8 @@ class Scheme:
     """
     name: str
     params: tuple[Param, ...]
-    sample: Callable[[dict[str, Any], np.dtype[Any], tuple[int, int] | None], Sample] | None = \
-        field(default=None, repr=False)
+    sample: Callable[[dict[str, Any], np.dtype[Any], tuple[int, int] | None, tuple[int, ...]],
+                     Sample] | None = field(default=None, repr=False)
     build: Callable[[Plan], Any] | None = field(default=None, repr=False)
     aliases: tuple[str, ...] = ()
     random: bool = True

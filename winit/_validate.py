@@ -86,7 +86,7 @@ def dtype(value: Any, allowed: tuple[Any, ...] = REAL_DTYPES + COMPLEX_DTYPES, n
     return dt
 
 
-def real(value: Any, name: str, *, allow_inf: bool = False, min_value: float | None = None,
+def real(value: Any, name: str, allow_inf: bool = False, min_value: float | None = None,
          strict_min: bool = False) -> float:
     """A real number (Python or numpy int/float, not bool) as a Python float."""
     if type(value) is float and -math.inf < value < math.inf and (
