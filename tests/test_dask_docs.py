@@ -1,6 +1,7 @@
 """docs/scale-out.md is run: its Python blocks in order in one namespace, and the blocks
 that start with ``# file: NAME.py`` as scripts -- torch_shards.py as two gloo ranks on the
-CPU (the environment torchrun gives), jax_shards.py with 4 fake CPU devices, cluster.py on
+CPU (the environment torchrun gives), jax_shards.py (winit.jax's out_sharding) with 4 fake
+CPU devices, cluster.py on
 a LocalCluster (slow: tests/test_dask_cluster.py covers the cluster by default). The
 shardable-scheme table and the quoted error match the code."""
 import os
@@ -74,7 +75,7 @@ def test_torch_distributed_recipe_two_gloo_ranks(tmp_path):
     assert "2 ranks: the sharded tensor equals the one-call tensor bit for bit" in out
 
 
-def test_jax_make_array_from_callback_recipe(tmp_path):
+def test_jax_out_sharding_example(tmp_path):
     pytest.importorskip("jax")
     out = run_script(tmp_path, "jax_shards.py",
                      env={"XLA_FLAGS": "--xla_force_host_platform_device_count=4",

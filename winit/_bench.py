@@ -164,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="only the small-calls and whole-model sections (per-call overhead vs "
                         "numpy and torch; GPT-2 small vs torch's in-place init)")
     p.add_argument("--no-calls", action="store_true", help="skip the small-calls section")
+    p.add_argument("--no-jax", action="store_true",
+                   help="skip the winit.jax section (vs jax.nn.initializers, a Flax init)")
     a = p.parse_args(argv)
     threads = _counts(p, "--threads", a.threads)
     doc: dict[str, Any] = {}  # --json: one document of every section run
@@ -213,6 +215,13 @@ def _main_sections(a: Any, p: Any, threads: tuple[int, ...]) -> dict[str, Any]:
         doc.update(_bench_calls.run(threads, as_json=a.json))
     if not a.no_keras:
         doc["keras"] = keras_run(as_json=a.json)
+    if not (a.no_jax or a.no_peers):  # a peer comparison: --no-peers skips it too
+        import importlib.util
+        if importlib.util.find_spec("jax") is not None:
+            from winit.jax._bench import section  # (winit/jax/_bench.py: its own docstring)
+            doc["jax"] = section(as_json=a.json)
+        elif not a.json:
+            print("\nJAX section skipped: jax is not installed (pip install -e '.[jax]')")
     return doc
 
 
