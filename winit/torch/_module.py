@@ -368,9 +368,11 @@ def init_module(module: Any, seed: GeneratorLike, rules: Mapping[Any, Any] | Non
             v = choice[0]  # a callable checks its own dtypes when it runs
             random = isinstance(v, winit.Initializer) and winit.get_scheme(v.name).random
             target(p, f"init_module: {name}", random=random)
-    running: list[tuple[str, Any]] = [(prefix, m) for prefix, m in modules.items()
-               if isinstance(m, _RUNNING) and defaults and m.track_running_stats and
-               m.running_mean is not None]
+    # BatchNorm/InstanceNorm running statistics: reset as their reset_parameters does
+    running: list[tuple[str, Any]] = [
+        (prefix, m) for prefix, m in modules.items() if defaults and isinstance(m, _RUNNING)
+        and getattr(m, "track_running_stats", False) and getattr(m, "running_mean", None)
+        is not None]
     for prefix, m in running:
         for b in (m.running_mean, m.running_var):
             if b.is_meta:
