@@ -161,7 +161,16 @@ def main(argv: list[str] | None = None) -> int:
                    help="only the Keras section: winit.keras vs Keras' own initializers on a "
                         "(4096, 4096) float32 kernel, one subprocess per backend")
     p.add_argument("--no-keras", action="store_true", help="skip the Keras section")
+    p.add_argument("--torch", action="store_true",
+                   help="only the torch section: winit.torch vs torch.nn.init on a (4096, 4096) "
+                        "float32 tensor, and whole-model init (GPT-2 small, a LLaMA-style 1B)")
+    p.add_argument("--no-torch", action="store_true",
+                   help="skip the torch section (--no-peers skips it too)")
     a = p.parse_args(argv)
+    threads = tuple(int(t) for t in a.threads.split(","))
+    if a.torch:
+        torch_run(threads, a.quick, a.json)
+        return 0
     if a.keras:
         keras_run(as_json=a.json)
         return 0
@@ -179,7 +188,21 @@ def main(argv: list[str] | None = None) -> int:
         peers=not a.no_peers, as_json=a.json)
     if not a.no_keras:
         keras_run(as_json=a.json)
+    if not (a.no_torch or a.no_peers):  # the torch section is all comparison with a peer
+        torch_run(threads, a.quick, a.json)
     return 0
+
+
+def torch_run(threads: tuple[int, ...] = (1, 2), quick: bool = False,
+              as_json: bool = False) -> list[dict[str, Any]]:
+    """The torch section (winit/torch/_bench.py); skipped when torch is not installed."""
+    import importlib.util
+    if importlib.util.find_spec("torch") is None:
+        if not as_json:
+            print("\ntorch section skipped: torch is not installed (pip install -e '.[torch]')")
+        return []
+    from winit.torch._bench import section
+    return section(threads=threads, quick=quick, as_json=as_json)
 
 
 # ------------------------------------------------------------------ Keras section

@@ -94,23 +94,38 @@ def init_(tensor: Any, initializer: winit.Initializer, generator: GeneratorLike 
         raise TypeError("init_(): Argument `initializer` must be a winit.Initializer (a winit "
                         "scheme called without a shape, e.g. winit.lecun_normal()). Received: "
                         f"initializer of type {type(initializer).__name__}")
-    return _fill(tensor, initializer, generator, "init_")
+    return fill_with(tensor, initializer, generator, "init_")
 
 
-def _fill(tensor: Any, init: winit.Initializer, generator: GeneratorLike, fn: str) -> Any:
+def fill_with(tensor: Any, init: winit.Initializer, generator: GeneratorLike, fn: str) -> Any:
+    """``init_`` (its parameters already validated by the initializer)."""
     cfg = init.get_config()
-    scheme = winit.get_scheme(cfg.pop("scheme"))
-    tg = target(tensor, fn, random=scheme.random)  # every check before a draw
+    name = cfg.pop("scheme")
     for k in ("dtype", "rng", "device"):
         cfg.pop(k, None)
-    if cfg.get("layout") is None:
-        cfg["layout"] = "torch"
-    rng: Any = None
+    return _fill(tensor, name, cfg, generator, fn, check=False)
+
+
+def _fill(tensor: Any, name: str, params: dict[str, Any], generator: GeneratorLike, fn: str,
+          check: bool = True) -> Any:
+    """Fill ``tensor`` with ``winit.<name>(shape, **params)`` in torch's layout (unless
+    ``params`` bind a layout or axes): THE one road from winit.torch to the engine.
+    Everything is checked before a seed is drawn from a torch generator."""
+    scheme = winit.get_scheme(name)
+    tg = target(tensor, fn, random=scheme.random)
+    if check:
+        try:
+            scheme.check(params)
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"{fn}(): {e}") from None
+    kw = dict(params)
+    if kw.get("layout") is None:
+        kw["layout"] = "torch"
     if scheme.random:
         # an empty tensor takes nothing from a torch generator (torch's own calls don't)
         empty = tg.size == 0 and (generator is None or isinstance(generator, torch.Generator))
-        rng = 0 if empty else resolve_generator(generator, fn)
-    kw = dict(cfg, dtype=tg.dtype, rng=rng)
+        kw["rng"] = 0 if empty else resolve_generator(generator, fn)
+    kw["dtype"] = tg.dtype
     if tg.region is not None and not scheme.shardable:
         # orthogonal of a shard: the whole tensor on every rank (the same bits everywhere),
         # then this rank's block -- a QR couples every element
@@ -123,15 +138,6 @@ def _fill(tensor: Any, init: winit.Initializer, generator: GeneratorLike, fn: st
         scheme(tg.shape, out=tg.out(), region=tg.region, device=tg.device, **kw)
     bump_version(tg.local)
     return tensor
-
-
-def _make(fn: str, scheme: Any, **params: Any) -> winit.Initializer:
-    """``winit.<scheme>(**params)``, its errors prefixed with the torch function's name."""
-    try:
-        init: winit.Initializer = scheme(**params)
-    except (TypeError, ValueError) as e:
-        raise type(e)(f"{fn}(): {e}") from None
-    return init
 
 
 def _dims(tensor: Any, fn: str, ok: Any, what: str) -> None:
@@ -192,15 +198,14 @@ def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0,
     a, b = _real(a, "a", "uniform_"), _real(b, "b", "uniform_")
     if a > b:
         raise ValueError(f"uniform_(): Argument `a` must be <= `b`. Received: a={a}, b={b}")
-    return _fill(tensor, _make("uniform_", winit.uniform, low=a, high=b), generator, "uniform_")
+    return _fill(tensor, "uniform", dict(low=a, high=b), generator, "uniform_")
 
 
 def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0,
             generator: GeneratorLike = None) -> Any:
     r"""Fill ``tensor`` with values from :math:`\mathcal{N}(\text{mean}, \text{std}^2)`."""
-    init = _make("normal_", winit.normal, mean=_real(mean, "mean", "normal_"),
-                 std=_real(std, "std", "normal_"))
-    return _fill(tensor, init, generator, "normal_")
+    params = dict(mean=_real(mean, "mean", "normal_"), std=_real(std, "std", "normal_"))
+    return _fill(tensor, "normal", params, generator, "normal_")
 
 
 def trunc_normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
@@ -215,8 +220,8 @@ def trunc_normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, a: float = -
     a, b = _real(a, "a", "trunc_normal_"), _real(b, "b", "trunc_normal_")
     if not a < b:
         raise ValueError(f"trunc_normal_(): Argument `a` must be < `b`. Received: a={a}, b={b}")
-    init = _make("trunc_normal_", winit.truncated_normal, mean=mean, std=std, lo=a, hi=b)
-    return _fill(tensor, init, generator, "trunc_normal_")
+    return _fill(tensor, "truncated_normal", dict(mean=mean, std=std, lo=a, hi=b), generator,
+                 "trunc_normal_")
 
 
 def constant_(tensor: Any, val: float) -> Any:
@@ -226,23 +231,23 @@ def constant_(tensor: Any, val: float) -> Any:
         val = val.item()
     if isinstance(val, (bool, np.bool_)):
         val = int(val)
-    return _fill(tensor, _make("constant_", winit.constant, value=val), None, "constant_")
+    return _fill(tensor, "constant", dict(value=val), None, "constant_")
 
 
 def ones_(tensor: Any) -> Any:
     r"""Fill ``tensor`` with the scalar value 1."""
-    return _fill(tensor, winit.ones(), None, "ones_")
+    return _fill(tensor, "ones", {}, None, "ones_")
 
 
 def zeros_(tensor: Any) -> Any:
     r"""Fill ``tensor`` with the scalar value 0."""
-    return _fill(tensor, winit.zeros(), None, "zeros_")
+    return _fill(tensor, "zeros", {}, None, "zeros_")
 
 
 def eye_(tensor: Any) -> Any:
     r"""Fill the 2-D ``tensor`` with the identity matrix (``torch.eye(rows, cols)``)."""
     _dims(tensor, "eye_", (2,), "2")
-    return _fill(tensor, winit.identity_init(), None, "eye_")
+    return _fill(tensor, "identity_init", {}, None, "eye_")
 
 
 def dirac_(tensor: Any, groups: int = 1) -> Any:
@@ -254,7 +259,7 @@ def dirac_(tensor: Any, groups: int = 1) -> Any:
             tensor.shape[0] % groups:
         raise ValueError(f"dirac_(): dim 0 must be divisible by groups. Received: "
                          f"shape {tuple(tensor.shape)}, groups={groups}")
-    return _fill(tensor, _make("dirac_", winit.dirac, groups=groups), None, "dirac_")
+    return _fill(tensor, "dirac", dict(groups=groups), None, "dirac_")
 
 
 def xavier_uniform_(tensor: Any, gain: float = 1.0, generator: GeneratorLike = None) -> Any:
@@ -268,16 +273,16 @@ def xavier_uniform_(tensor: Any, gain: float = 1.0, generator: GeneratorLike = N
         True
     """
     _fans(tensor, "xavier_uniform_")
-    init = _make("xavier_uniform_", winit.glorot_uniform, gain=_real(gain, "gain", "xavier_uniform_"))
-    return _fill(tensor, init, generator, "xavier_uniform_")
+    return _fill(tensor, "glorot_uniform", dict(gain=_real(gain, "gain", "xavier_uniform_")),
+                 generator, "xavier_uniform_")
 
 
 def xavier_normal_(tensor: Any, gain: float = 1.0, generator: GeneratorLike = None) -> Any:
     r"""Xavier/Glorot normal: :math:`\mathcal{N}(0, \text{std}^2)`,
     :math:`\text{std} = \text{gain} \sqrt{2 / (\text{fan\_in} + \text{fan\_out})}`."""
     _fans(tensor, "xavier_normal_")
-    init = _make("xavier_normal_", winit.glorot_normal, gain=_real(gain, "gain", "xavier_normal_"))
-    return _fill(tensor, init, generator, "xavier_normal_")
+    return _fill(tensor, "glorot_normal", dict(gain=_real(gain, "gain", "xavier_normal_")),
+                 generator, "xavier_normal_")
 
 
 def _kaiming(tensor: Any, a: float, mode: str, nonlinearity: str, fn: str) -> float:
@@ -302,8 +307,8 @@ def kaiming_uniform_(tensor: Any, a: float = 0, mode: str = "fan_in",
     ``calculate_gain(nonlinearity, a)``. ``nn.Linear``'s default is ``a=math.sqrt(5)``.
     """
     gain = _kaiming(tensor, a, mode, nonlinearity, "kaiming_uniform_")
-    init = _make("kaiming_uniform_", winit.kaiming_uniform, gain=gain, mode=mode.lower())
-    return _fill(tensor, init, generator, "kaiming_uniform_")
+    return _fill(tensor, "kaiming_uniform", dict(gain=gain, mode=mode.lower()), generator,
+                 "kaiming_uniform_")
 
 
 def kaiming_normal_(tensor: Any, a: float = 0, mode: str = "fan_in",
@@ -311,8 +316,8 @@ def kaiming_normal_(tensor: Any, a: float = 0, mode: str = "fan_in",
     r"""Kaiming/He normal: :math:`\mathcal{N}(0, \text{std}^2)`,
     :math:`\text{std} = \text{gain} / \sqrt{\text{fan\_mode}}`."""
     gain = _kaiming(tensor, a, mode, nonlinearity, "kaiming_normal_")
-    init = _make("kaiming_normal_", winit.kaiming_normal, gain=gain, mode=mode.lower())
-    return _fill(tensor, init, generator, "kaiming_normal_")
+    return _fill(tensor, "kaiming_normal", dict(gain=gain, mode=mode.lower()), generator,
+                 "kaiming_normal_")
 
 
 def orthogonal_(tensor: Any, gain: float = 1, generator: GeneratorLike = None) -> Any:
@@ -323,8 +328,8 @@ def orthogonal_(tensor: Any, gain: float = 1, generator: GeneratorLike = None) -
     _dims(tensor, "orthogonal_", range(2, 64), ">= 2")
     if isinstance(tensor, torch.Tensor) and tensor.numel() == 0:
         return tensor
-    init = _make("orthogonal_", winit.orthogonal, gain=_real(gain, "gain", "orthogonal_"))
-    return _fill(tensor, init, generator, "orthogonal_")
+    return _fill(tensor, "orthogonal", dict(gain=_real(gain, "gain", "orthogonal_")), generator,
+                 "orthogonal_")
 
 
 def sparse_(tensor: Any, sparsity: float, std: float = 0.01,
@@ -342,5 +347,5 @@ def sparse_(tensor: Any, sparsity: float, std: float = 0.01,
         # winit.sparse_init zeros n_zeros(s, rows), which reads 0.1 * 30 as 3 where
         # math.ceil gives 4: hand it k / rows, which it reads as exactly k
         s = math.ceil(s * rows) / rows
-    init = _make("sparse_", winit.sparse_init, sparsity=s, std=_real(std, "std", "sparse_"))
-    return _fill(tensor, init, generator, "sparse_")
+    return _fill(tensor, "sparse_init", dict(sparsity=s, std=_real(std, "std", "sparse_")),
+                 generator, "sparse_")

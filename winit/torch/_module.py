@@ -40,7 +40,7 @@ from torch import nn
 
 import winit
 
-from ._functions import GeneratorLike, _fill, resolve_generator
+from ._functions import GeneratorLike, fill_with, resolve_generator
 from ._tensors import target
 
 __all__ = ["init_module", "InitReport", "InitEntry", "clean_name"]
@@ -157,7 +157,7 @@ def _fan_in(w: Any) -> int:
 
 def _embedding(padding_idx: int | None) -> _Call:
     def fill(tensor: Any, generator: Any) -> Any:
-        _fill(tensor, winit.normal(), generator, "init_module")
+        fill_with(tensor, _NORMAL, generator, "init_module")
         if padding_idx is not None:
             tg = target(tensor, "init_module", random=False)
             r0, r1 = (tg.region[0].start, tg.region[0].stop) if tg.region else (0, tg.shape[0])
@@ -168,7 +168,7 @@ def _embedding(padding_idx: int | None) -> _Call:
     return _Call(fill, f"normal_(0, 1){pad}")
 
 
-_ONES, _ZEROS = winit.ones(), winit.zeros()
+_ONES, _ZEROS, _NORMAL = winit.ones(), winit.zeros(), winit.normal()
 _XU, _XN = winit.glorot_uniform(), winit.glorot_normal()
 _LINEAR_W = winit.kaiming_uniform(gain=math.sqrt(1.0 / 3.0))  # kaiming_uniform_(a=sqrt(5))
 
@@ -391,7 +391,7 @@ def init_module(module: Any, seed: GeneratorLike, rules: Mapping[Any, Any] | Non
             if value is not None:
                 g = root.fold_in(name)
                 if isinstance(value, winit.Initializer):
-                    _fill(p, value, g, f"init_module: {name}")
+                    fill_with(p, value, g, f"init_module: {name}")
                 else:
                     value(p, generator=g)
             report.entries.append(InitEntry(name, _shape(p), dt, how, rule))
