@@ -125,12 +125,12 @@ def llama(quick: bool = False) -> nn.Module:
 def _torch_gpt2_init(model: nn.Module) -> None:
     """HF GPT-2's _init_weights, on these modules."""
     with torch.no_grad():
-        m: Any
         for m in model.modules():
             if isinstance(m, (nn.Linear, nn.Embedding)):
                 m.weight.normal_(0.0, 0.02)
-                if getattr(m, "bias", None) is not None:
-                    m.bias.zero_()
+                bias: Any = getattr(m, "bias", None)
+                if bias is not None:
+                    bias.zero_()
             elif isinstance(m, nn.LayerNorm):
                 m.weight.fill_(1.0)
                 m.bias.zero_()
