@@ -131,31 +131,30 @@ RULES = {nn.Linear: {"weight": winit.normal(std=0.02), "bias": winit.zeros()},
 
 
 def check_fsdp2(mesh) -> None:
-    for meta in (False, True):
-        for rules in (None, RULES):
-            ref = Net()
-            ref_report = wt.init_module(ref, seed=42, rules=rules)
-            if meta:  # the big-model flow: build on meta, shard, allocate, init
-                with torch.device("meta"):
-                    model = Net()
-            else:
-                torch.manual_seed(RANK)  # torch's own init differs per rank: overwritten
+    for meta, rules in ((False, None), (True, RULES)):
+        ref = Net()
+        ref_report = wt.init_module(ref, seed=42, rules=rules)
+        if meta:  # the big-model flow: build on meta, shard, allocate, init
+            with torch.device("meta"):
                 model = Net()
-            for blk in model.blocks:
-                fully_shard(blk, mesh=mesh)
-            fully_shard(model, mesh=mesh)
-            if meta:
-                model.to_empty(device="cpu")
-            report = wt.init_module(model, seed=42, rules=rules)
-            assert [(e.name, e.init, e.rule) for e in report] == \
-                [(e.name, e.init, e.rule) for e in ref_report]
-            ref_params = dict(ref.named_parameters())
-            names = []
-            for name, p in model.named_parameters():
-                assert isinstance(p, dtensor.DTensor), name
-                same(p.full_tensor(), ref_params[name], f"FSDP2 {name} meta={meta}")
-                names.append(name)
-            assert names == list(ref_params), (names, list(ref_params))
+        else:
+            torch.manual_seed(RANK)  # torch's own init differs per rank: overwritten
+            model = Net()
+        for blk in model.blocks:
+            fully_shard(blk, mesh=mesh)
+        fully_shard(model, mesh=mesh)
+        if meta:
+            model.to_empty(device="cpu")
+        report = wt.init_module(model, seed=42, rules=rules)
+        assert [(e.name, e.init, e.rule) for e in report] == \
+            [(e.name, e.init, e.rule) for e in ref_report]
+        ref_params = dict(ref.named_parameters())
+        names = []
+        for name, p in model.named_parameters():
+            assert isinstance(p, dtensor.DTensor), name
+            same(p.full_tensor(), ref_params[name], f"FSDP2 {name} meta={meta}")
+            names.append(name)
+        assert names == list(ref_params), (names, list(ref_params))
     print(f"OK rank {RANK} fsdp2", flush=True)
 
 

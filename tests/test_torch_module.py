@@ -363,6 +363,11 @@ def test_wrapper_names_are_stripped():
     r = wt.init_module(m, seed=4, rules=GPT2)
     assert "h.0.c_attn.weight" in [e.name for e in r]
     assert torch.equal(m.h[1].c_proj.weight, ref.h[1].c_proj.weight)
+    dp = nn.DataParallel(MiniGPT())  # DDP's naming: a leading "module."
+    assert all(n.startswith("module.") for n, _ in dp.named_parameters())
+    r = wt.init_module(dp, seed=4, rules=GPT2)
+    assert r.entries[0].name == "wte.weight"
+    assert torch.equal(dp.module.h[0].mlp[0].weight, ref.h[0].mlp[0].weight)
     compiled = torch.compile(MiniGPT())  # nothing is compiled until it is called
     assert any(n.startswith("_orig_mod.") for n, _ in compiled.named_parameters())
     wt.init_module(compiled, seed=4, rules=GPT2)
