@@ -212,12 +212,12 @@ def section(threads: tuple[int, ...] = (1, 2), size: int = 4096, models: bool = 
         size = min(size, 1024)
     out(f"\ntorch {torch.__version__}: winit.torch vs torch.nn.init, float32, best of a few "
         f"(ms; ratio = torch / winit)")
-    out(f"  {'case':34s} {'thr':>3s} {'winit.torch':>12s} {'torch':>10s} {'ratio':>7s}")
+    out(f"  {'case':44s} {'thr':>3s} {'winit.torch':>12s} {'torch':>10s} {'ratio':>7s}")
 
     def record(case: str, n: int, thr: int, ours: float, theirs: float) -> None:
         rows.append(dict(case=case, n=n, threads=thr, winit_ms=ours * 1e3, torch_ms=theirs * 1e3,
                          ratio=theirs / ours))
-        out(f"  {case:34s} {thr:3d} {ours * 1e3:12.1f} {theirs * 1e3:10.1f} "
+        out(f"  {case:44s} {thr:3d} {ours * 1e3:12.1f} {theirs * 1e3:10.1f} "
             f"{theirs / ours:6.1f}x")
 
     try:
@@ -233,9 +233,10 @@ def section(threads: tuple[int, ...] = (1, 2), size: int = 4096, models: bool = 
                 record(f"{name} {shape}", t.numel(), thr, a, b)
             del t
         if models:
+            small = " (2 layers)" if quick else ""
             for label, build, ref, rules in (
-                    ("GPT-2 small", gpt2_small, _torch_gpt2_init, GPT2_RULES),
-                    ("LLaMA-style 1B (meta, to_empty)", llama, _torch_reset, None)):
+                    ("GPT-2 small" + small, gpt2_small, _torch_gpt2_init, GPT2_RULES),
+                    ("LLaMA-style" + (small or " 1B") + ", meta", llama, _torch_reset, None)):
                 model = build(quick)
                 n = sum(p.numel() for p in model.parameters())
                 k = sum(1 for _ in model.parameters())
