@@ -12,6 +12,7 @@ WINIT_NVCC / CUDA_HOME / CUDA_PATH / PATH locate nvcc.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -21,27 +22,25 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+
+# nvcc and its flags, shared with the run-time path (winit/_cuda/_nvcc.py; loaded by path:
+# winit itself is not importable while it is being built)
+_spec = importlib.util.spec_from_file_location("winit_nvcc", ROOT / "winit" / "_cuda" / "_nvcc.py")
+_nvcc = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_nvcc)
+find_nvcc = _nvcc.find_nvcc
+DEVICE_FLAGS = _nvcc.DEVICE_FLAGS
 SOURCE = HERE / "winit_kernels.cu"
 INCLUDE = ROOT / "winit" / "_core" / "include"
-HEADERS = sorted((INCLUDE / "winit").glob("*.h"))
+HEADERS = sorted((INCLUDE / "winit").glob("*.h")) + [ROOT / "winit" / "_cuda" / "_nvcc.py"]
 FATBIN = "winit_kernels.fatbin"
 
 # Machine code for these (CUDA 13 supports sm_75 and newer), PTX for the last one so
 # newer GPUs (sm_100, sm_120, ...) JIT it. sm_80 code also runs on sm_87/sm_88.
 ARCHS = ("80", "86", "89", "90")
-# IEEE-exact device arithmetic: no contraction, no fast math -- the CPU's bits.
-# Uncompressed: older drivers need not understand new fatbin compression modes;
+# DEVICE_FLAGS: IEEE-exact device arithmetic (no contraction, no fast math: the CPU's
+# bits). Uncompressed: older drivers need not understand new fatbin compression modes;
 # --threads=0: the archs compile in parallel (same bytes).
-DEVICE_FLAGS = ("-O3", "--fmad=false", "--prec-div=true", "--prec-sqrt=true", "--ftz=false")
-
-
-def find_nvcc() -> str | None:
-    if os.environ.get("WINIT_NVCC"):
-        return os.environ["WINIT_NVCC"]
-    for env in ("CUDA_HOME", "CUDA_PATH"):
-        if os.environ.get(env) and (Path(os.environ[env]) / "bin" / "nvcc").is_file():
-            return str(Path(os.environ[env]) / "bin" / "nvcc")
-    return shutil.which("nvcc")
 
 
 def fatbin_command(nvcc: str, out: str | Path, archs=ARCHS) -> list[str]:

@@ -7,12 +7,12 @@
  * nvcc (-x cu, the host pass of the same translation unit), always with
  * -ffp-contract=off, and -I for winit/_core/include and kernels/.
  *
- *   host_harness list               kernel name, elements per block, element bytes
- *   host_harness layout             offsets of the parameter structs' fields
+ *   host_harness list               kernel name, elements per block, element bytes,
+ *                                   parameter struct and its bytes
  *   host_harness run NAME ORDER     launch from stdin, values to stdout
  *
  * run reads, little-endian: the parameter struct (its sizeof bytes, as winit/_cuda.py
- * packs it for the GPU), u32 k0, u32 k1, u64 stream, u64 start, u64 nrows, u64 len,
+ * packs it for the GPU: winit._core.Fill.param_bytes), u32 k0, u32 k1, u64 stream, u64 start, u64 nrows, u64 len,
  * u64 nbmax, u64 has_row_start, then nrows u64 row starts if has_row_start; and writes
  * nrows * len elements. ORDER is the order work items run in: "forward", "reverse",
  * or "grid:G" (G threads, each taking items t, t+G, ... as the grid-stride loop does). */
@@ -70,36 +70,20 @@ static int run(const char *order) {
     return 0;
 }
 
-#define FIELD(S, F) printf("%s %s %u %u\n", #S, #F, (unsigned)offsetof(S, F), (unsigned)sizeof(S))
-
 int main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "list")) {
-#define X_LIST(NAME, OP) printf("%s %d %u\n", #NAME, (int)OP::EPB, (unsigned)sizeof(OP::out_t));
-        WINIT_VALUE_KERNELS(X_LIST)
-        return 0;
-    }
-    if (argc >= 2 && !strcmp(argv[1], "layout")) {
-        FIELD(winit_knone, unused);
-        FIELD(winit_affine_f32, loc); FIELD(winit_affine_f32, scale);
-        FIELD(winit_affine_f64, loc); FIELD(winit_affine_f64, scale);
-        FIELD(winit_tn_f32, loc); FIELD(winit_tn_f32, scale); FIELD(winit_tn_f32, lo);
-        FIELD(winit_tn_f32, hi); FIELD(winit_tn_f32, pa); FIELD(winit_tn_f32, qb);
-        FIELD(winit_tn_f32, d); FIELD(winit_tn_f32, lb); FIELD(winit_tn_f32, r);
-        FIELD(winit_tn_f32, omr); FIELD(winit_tn_f32, mode); FIELD(winit_tn_f32, wide);
-        FIELD(winit_tn_f64, loc); FIELD(winit_tn_f64, scale); FIELD(winit_tn_f64, lo);
-        FIELD(winit_tn_f64, hi); FIELD(winit_tn_f64, pa); FIELD(winit_tn_f64, qb);
-        FIELD(winit_tn_f64, d); FIELD(winit_tn_f64, lb); FIELD(winit_tn_f64, r);
-        FIELD(winit_tn_f64, omr); FIELD(winit_tn_f64, mode);
-        FIELD(winit_polar_f32, scale); FIELD(winit_polar_f32, c); FIELD(winit_polar_f32, mode);
-        FIELD(winit_polar_f64, scale); FIELD(winit_polar_f64, c); FIELD(winit_polar_f64, mode);
+#define X_LIST(NAME, DIST, DTYPE, PARAM, ...) \
+    printf("winit_k_%s %d %u %s %u\n", #NAME, (int)winit_op_##NAME::EPB, \
+           (unsigned)sizeof(winit_op_##NAME::out_t), #PARAM, (unsigned)sizeof(PARAM));
+        WINIT_KERNELS(X_LIST)
         return 0;
     }
     if (argc >= 4 && !strcmp(argv[1], "run")) {
-#define X_RUN(NAME, OP) if (!strcmp(argv[2], #NAME)) return run<OP>(argv[3]);
-        WINIT_VALUE_KERNELS(X_RUN)
+#define X_RUN(NAME, ...) if (!strcmp(argv[2], "winit_k_" #NAME)) return run<winit_op_##NAME>(argv[3]);
+        WINIT_KERNELS(X_RUN)
         fprintf(stderr, "unknown kernel %s\n", argv[2]);
         return 2;
     }
-    fprintf(stderr, "usage: host_harness list | layout | run NAME ORDER\n");
+    fprintf(stderr, "usage: host_harness list | run NAME ORDER\n");
     return 2;
 }

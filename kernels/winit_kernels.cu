@@ -1,5 +1,5 @@
 /* winit_kernels.cu -- the CUDA kernels: thin grid-stride loops over the shared header
- * set (winit/_core/include/winit/element.h). No formula of their own: one thread takes
+ * set (winit/_core/include/winit/kernels.h, element.h). No formula of their own: one thread takes
  * one Philox block, computes it with the very winit_block_* function the CPU fill
  * calls, and stores the elements of the block that fall in the requested range.
  *
@@ -21,7 +21,7 @@
  *   Work item w = r * nbmax + k handles Philox block  row_start[r] / EPB + k  of run r,
  *   where nbmax >= the number of blocks any run touches; items past a run's end
  *   store nothing. Items are independent: any grid, any order, same bits. */
-#include "winit/element.h"
+#include "winit/kernels.h"
 
 #if defined(__CUDACC__)
 #  define WINIT_KFN __host__ __device__ inline
@@ -29,73 +29,27 @@
 #  define WINIT_KFN inline
 #endif
 
-/* ---- the parameter structs, as passed by value to the kernels ----
- * Value kernels take the header's own structs (winit_affine_*, winit_tn_*,
- * winit_polar_*); the raw-word kernel takes this placeholder. winit/_cuda.py mirrors
- * their layout with numpy structured dtypes; kernels/host_harness.cpp prints the
- * offsets so a test checks the mirror. */
-typedef struct { int32_t unused; } winit_knone;
-
-/* ---- one Philox block -> EPB output values, per (distribution, dtype) ----
- * Op::operator()(w, y) fills y[0..EPB-1] exactly as fill_blocks.h does for the CPU. */
-#define WINIT_OP(NAME, PARAM, OUT, EPB_, BODY)                                     \
-    struct NAME {                                                                  \
-        typedef PARAM param_t;                                                     \
-        typedef OUT out_t;                                                         \
-        enum { EPB = EPB_ };                                                       \
-        param_t p;                                                                 \
-        WINIT_KFN void operator()(winit_u32x4 w, out_t y[EPB_]) const { BODY }     \
+/* ---- one Philox block -> EPB output values, per kernel of winit/kernels.h ----
+ * Op::operator()(w, y) fills y[0..EPB-1] with the kernel's block function, exactly as
+ * the CPU's block fills do (fill_blocks.h); 16-bit kernels round the float32 values. */
+#define WINIT_KAPPLY_NONE(BLOCK, w, p, y) BLOCK(w, &p, y)
+#define WINIT_KAPPLY_CONV(BLOCK, w, p, y, CONV) \
+    float f[4];                                 \
+    BLOCK(w, &p, f);                            \
+    for (int j = 0; j < 4; j++) y[j] = CONV(f[j])
+#define WINIT_KAPPLY_F16(BLOCK, w, p, y) WINIT_KAPPLY_CONV(BLOCK, w, p, y, winit_f32_to_f16)
+#define WINIT_KAPPLY_BF16(BLOCK, w, p, y) WINIT_KAPPLY_CONV(BLOCK, w, p, y, winit_f32_to_bf16)
+#define WINIT_KOP(NAME, DIST, DTYPE, PARAM, FIELD, OUT, EPB_, BLOCK, CONV, ...)          \
+    struct winit_op_##NAME {                                                          \
+        typedef PARAM param_t;                                                        \
+        typedef OUT out_t;                                                            \
+        enum { EPB = EPB_ };                                                          \
+        param_t p;                                                                    \
+        WINIT_KFN void operator()(winit_u32x4 w, out_t y[EPB_]) const {               \
+            WINIT_KAPPLY_##CONV(BLOCK, w, p, y);                                      \
+        }                                                                             \
     };
-/* float16 / bfloat16: the float32 values, rounded to nearest even (the header's bits) */
-#define WINIT_OP_HALF(NAME, PARAM, CALL, CONV)                                     \
-    WINIT_OP(NAME, PARAM, uint16_t, 4, {                                           \
-        float f[4];                                                                \
-        CALL;                                                                      \
-        for (int j = 0; j < 4; j++) y[j] = CONV(f[j]);                             \
-    })
-
-WINIT_OP(winit_op_bits_u32, winit_knone, uint32_t, 4, {
-    (void)p;
-    for (int j = 0; j < 4; j++) y[j] = w.v[j];
-})
-
-WINIT_OP(winit_op_uniform_f32, winit_affine_f32, float, 4, { winit_block_uniform_f32(w, p, y); })
-WINIT_OP(winit_op_uniform_f64, winit_affine_f64, double, 2, { winit_block_uniform_f64(w, p, y); })
-WINIT_OP_HALF(winit_op_uniform_f16, winit_affine_f32, winit_block_uniform_f32(w, p, f), winit_f32_to_f16)
-WINIT_OP_HALF(winit_op_uniform_bf16, winit_affine_f32, winit_block_uniform_f32(w, p, f), winit_f32_to_bf16)
-
-WINIT_OP(winit_op_normal_f32, winit_affine_f32, float, 4, { winit_block_normal_f32(w, p, y); })
-WINIT_OP(winit_op_normal_f64, winit_affine_f64, double, 2, { winit_block_normal_f64(w, p, y); })
-WINIT_OP_HALF(winit_op_normal_f16, winit_affine_f32, winit_block_normal_f32(w, p, f), winit_f32_to_f16)
-WINIT_OP_HALF(winit_op_normal_bf16, winit_affine_f32, winit_block_normal_f32(w, p, f), winit_f32_to_bf16)
-
-WINIT_OP(winit_op_truncnorm_f32, winit_tn_f32, float, 4, { winit_block_truncnorm_f32(w, &p, y); })
-WINIT_OP(winit_op_truncnorm_f64, winit_tn_f64, double, 2, { winit_block_truncnorm_f64(w, &p, y); })
-WINIT_OP_HALF(winit_op_truncnorm_f16, winit_tn_f32, winit_block_truncnorm_f32(w, &p, f), winit_f32_to_f16)
-WINIT_OP_HALF(winit_op_truncnorm_bf16, winit_tn_f32, winit_block_truncnorm_f32(w, &p, f), winit_f32_to_bf16)
-
-WINIT_OP(winit_op_polar_f32, winit_polar_f32, float, 4, { winit_block_polar_f32(w, &p, y); })
-WINIT_OP(winit_op_polar_f64, winit_polar_f64, double, 2, { winit_block_polar_f64(w, &p, y); })
-
-/* The kernel list, once: X(kernel name, op). The device section stamps one
- * extern "C" kernel per entry; the host harness builds its dispatch table from it.
- * winit/_cuda.py maps (dist, dtype) to these names. */
-#define WINIT_VALUE_KERNELS(X)                        \
-    X(winit_k_bits_u32, winit_op_bits_u32)            \
-    X(winit_k_uniform_f32, winit_op_uniform_f32)      \
-    X(winit_k_uniform_f64, winit_op_uniform_f64)      \
-    X(winit_k_uniform_f16, winit_op_uniform_f16)      \
-    X(winit_k_uniform_bf16, winit_op_uniform_bf16)    \
-    X(winit_k_normal_f32, winit_op_normal_f32)        \
-    X(winit_k_normal_f64, winit_op_normal_f64)        \
-    X(winit_k_normal_f16, winit_op_normal_f16)        \
-    X(winit_k_normal_bf16, winit_op_normal_bf16)      \
-    X(winit_k_truncnorm_f32, winit_op_truncnorm_f32)  \
-    X(winit_k_truncnorm_f64, winit_op_truncnorm_f64)  \
-    X(winit_k_truncnorm_f16, winit_op_truncnorm_f16)  \
-    X(winit_k_truncnorm_bf16, winit_op_truncnorm_bf16) \
-    X(winit_k_polar_f32, winit_op_polar_f32)          \
-    X(winit_k_polar_f64, winit_op_polar_f64)
+WINIT_KERNELS(WINIT_KOP)
 
 /* ---- the store of one block's values ----
  * A block wholly inside the run whose destination is aligned to the block's byte size
@@ -160,8 +114,11 @@ WINIT_KFN void winit_kitem(const Op &op, uint32_t k0, uint32_t k1, uint64_t stre
     for (uint64_t w = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x; w < (n);        \
          w += (uint64_t)gridDim.x * blockDim.x)
 
-/* value kernels: (params, key, stream, layout, out) -- see the launch contract */
-#define WINIT_VALUE_KERNEL(NAME, OP)                                                   \
+/* value kernels winit_k_<NAME>, one per kernel of winit/kernels.h: (params, key,
+ * stream, layout, out) -- see the launch contract */
+#define WINIT_VALUE_KERNEL(NAME, ...)                                                  \
+    WINIT_VALUE_KERNEL_(winit_k_##NAME, winit_op_##NAME)
+#define WINIT_VALUE_KERNEL_(NAME, OP)                                                  \
     extern "C" __global__ void NAME(OP::param_t p, uint32_t k0, uint32_t k1,           \
                                     uint64_t stream, const uint64_t *row_start,        \
                                     uint64_t start, uint64_t nrows, uint64_t len,      \
@@ -172,7 +129,7 @@ WINIT_KFN void winit_kitem(const Op &op, uint32_t k0, uint32_t k1, uint64_t stre
         WINIT_GRID_STRIDE(w, nwork)                                                    \
             winit_kitem(op, k0, k1, stream, row_start, start, nrows, len, nbmax, w, out); \
     }
-WINIT_VALUE_KERNELS(WINIT_VALUE_KERNEL)
+WINIT_KERNELS(WINIT_VALUE_KERNEL)
 
 /* Structured schemes (zeros/ones/constant, identity, dirac, sparse): a constant
  * fill and a scatter of one value to listed flat indices, per element width (the

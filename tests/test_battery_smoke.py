@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:
 
 import winit  # noqa: E402
 from tests.battery import dieharder as dh, own, sources  # noqa: E402
-from winit._dists import bits  # noqa: E402
+from winit._plan import bits  # noqa: E402
 
 
 def first(name, nbytes):

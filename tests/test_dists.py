@@ -14,7 +14,7 @@ import pytest
 from scipy import stats
 
 import winit
-from winit._dists import bits
+from winit._plan import bits
 
 ALPHA = 1e-6
 Z = stats.norm.isf(ALPHA / 2)  # two-sided critical value, 4.89
@@ -252,7 +252,11 @@ def test_zero_size_and_scalar_shapes():
     (lambda: winit.normal((2,), dtype=bool), TypeError, r"`dtype`"),
     (lambda: winit.normal((2,), out=np.empty(3, np.float32)), ValueError, r"`out`.*shape"),
     (lambda: winit.normal((2,), out=np.empty(2, np.float64)), ValueError, r"`out`.*dtype"),
-    (lambda: winit.normal((2, 2), out=np.empty((2, 2), np.float32).T), ValueError, r"`out`.*contiguous"),
+    (lambda: winit.normal((2, 2), out=np.broadcast_to(np.empty(2, np.float32), (2, 2))), ValueError,
+     r"`out`.*read-only"),
+    (lambda: winit.normal((2, 2), out=np.lib.stride_tricks.as_strided(np.empty(2, np.float32), (2, 2),
+                                                                       (0, 4))), ValueError,
+     r"`out`.*zero stride"),
     (lambda: winit.normal((2,), out=[0.0, 0.0]), TypeError, r"`out`"),
     (lambda: winit.normal((4, 4), region=(slice(0, 5),)), ValueError, r"`region`.*out of bounds"),
     (lambda: winit.normal((4, 4), region=(slice(0, 4, 2),)), ValueError, r"`region`.*step"),

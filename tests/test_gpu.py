@@ -271,7 +271,7 @@ def test_zero_size_and_scalar():
 def _cu_current_context() -> int:
     import ctypes
     c = ctypes.c_void_p()
-    assert _cuda._libcuda().cuCtxGetCurrent(ctypes.byref(c)) == 0
+    assert _cuda._driver._libcuda().cuCtxGetCurrent(ctypes.byref(c)) == 0
     return c.value or 0
 
 

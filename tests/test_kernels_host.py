@@ -4,10 +4,10 @@
   compute_90 PTX), with IEEE-exact flags.
 - A host build of the same kernel source (kernels/host_harness.cpp includes
   winit_kernels.cu and runs winit_kernels' per-thread body, winit_kitem, for every work
-  item of a launch) equals the CPU core bit for bit, for every (distribution, dtype),
-  at odd offsets and lengths, for regions, in any work-item order. The launch
-  arguments come from winit._cuda.launch_plan, the same code that packs them for the
-  GPU, so the parameter packing is checked too.
+  item of a launch) equals the CPU core bit for bit, for every kernel of
+  winit/kernels.h, at odd offsets and lengths, for regions, in any work-item order. The
+  launch arguments come from winit._cuda.launch_plan with the parameters packed by
+  winit._core.Fill -- the bytes the GPU gets -- so the packing is checked too.
 - The package ships the fatbin and the sources; device="cuda" fails cleanly, naming
   the cause, and `out=` is validated from __cuda_array_interface__ before that.
 """
@@ -31,7 +31,8 @@ import pytest
 import winit
 from winit import _cuda
 from winit._core import _core
-from winit._dists import rows, truncnorm_params
+from winit._plan import rows
+from winit._sampling import truncnorm_params
 
 ROOT = Path(__file__).resolve().parent.parent
 KERNELS = ROOT / "kernels"
@@ -95,7 +96,7 @@ def test_fatbin_cross_check_with_cuobjdump(fatbin, tmp_path):
 
 def test_fatbin_has_every_kernel(fatbin):
     names = set(re.findall(rb"winit_k_\w+", fatbin))
-    want = {name.encode() for name, *_ in _cuda.KERNELS.values()}
+    want = {name.encode() for name, _, _ in _cuda.KERNELS.values()}
     want |= {f"winit_k_{op}_{w}".encode() for op in ("fill", "scatter")
              for w in ("u16", "u32", "u64", "u128")}
     assert want <= names
@@ -156,24 +157,17 @@ def run_harness(exe: Path, plan: _cuda.Launch, order: str = "forward") -> bytes:
 
 
 def test_harness_kernel_list_matches_loader(harness):
+    """The .cu file and the CPU core expand the same list (winit/kernels.h): same
+    kernels, elements per block, element and parameter struct sizes -- so the bytes
+    winit._core.Fill packs are the struct the kernel takes by value."""
     out = subprocess.run([str(harness), "list"], capture_output=True, text=True, check=True).stdout
-    listed = {name: (int(epb), int(isz)) for name, epb, isz in (l.split() for l in out.splitlines())}
-    want = {name: (epb, isz) for name, _, epb, isz in _cuda.KERNELS.values()}
+    listed = {name: (int(epb), int(isz), int(psize))
+              for name, epb, isz, _, psize in (l.split() for l in out.splitlines())}
+    want = {f"winit_k_{name}": (epb, isz, psize) for name, _, _, epb, isz, psize in _core.KERNELS}
     assert listed == want
-
-
-def test_param_struct_layout_matches_loader(harness):
-    """winit/_cuda.py packs the header's structs with numpy records: same offsets."""
-    out = subprocess.run([str(harness), "layout"], capture_output=True, text=True,
-                         check=True).stdout
-    seen = set()
-    for line in out.splitlines():
-        struct_, field, off, size = line.split()
-        dt = _cuda.PARAM_DTYPES[struct_]
-        assert dt.fields[field][1] == int(off), (struct_, field)
-        assert dt.itemsize == int(size), struct_
-        seen.add((struct_, field))
-    assert seen == {(s, f) for s, dt in _cuda.PARAM_DTYPES.items() for f in dt.names}
+    assert {name for name, _, _ in _cuda.KERNELS.values()} == set(want)
+    for name, dist, code, *_, psize in _core.KERNELS:
+        assert len(_core.Fill(dist, code, _params(dist)[0]).param_bytes) == psize, name
 
 
 def test_every_cpu_combination_has_a_kernel():
@@ -225,6 +219,10 @@ REGIONS = [_region((7, 13), [(1, 6), (3, 10)]), _region((5, 6, 9), [(1, 4), (2, 
            _region((9, 3), [(0, 9), (1, 2)])]
 
 
+def _plan(dist, code, key, stream, params, starts, row_len, order=None):
+    return _cuda.launch_plan(_core.Fill(dist, code, params), key, stream, starts, row_len)
+
+
 def _cpu(dist, code, key, stream, params, starts, row_len) -> bytes:
     out = np.empty(len(starts) * row_len, NP_DTYPE[code])
     _core.fill(out, dist, code, key, stream, params, np.array(starts, np.uint64), row_len)
@@ -250,7 +248,7 @@ def test_host_build_equals_cpu(harness, combo):
     n = 0
     for params in _params(dist):
         for starts, row_len in RANGES + REGIONS:
-            plan = _cuda.launch_plan(dist, code, KEY, STREAM, params, starts, row_len)
+            plan = _plan(dist, code, KEY, STREAM, params, starts, row_len)
             want = _cpu(dist, code, KEY, STREAM, params, starts, row_len)
             got = run_harness(harness, plan)
             assert got == want, f"{params} {starts[:3]} {row_len}{_stale_core_hint()}"
@@ -265,7 +263,7 @@ def test_host_build_any_work_order(harness, order):
                   (_core.DIST_TRUNCNORM, _core.DT_FLOAT32)]:
         params = _params(combo[0])[0]
         for starts, row_len in [([5], 1001)] + REGIONS:
-            plan = _cuda.launch_plan(*combo, KEY, STREAM, params, starts, row_len)
+            plan = _plan(*combo, KEY, STREAM, params, starts, row_len)
             assert run_harness(harness, plan, order) == _cpu(
                 *combo, KEY, STREAM, params, starts, row_len), _stale_core_hint()
 
@@ -278,21 +276,21 @@ def test_host_build_whole_call_equals_public_api(harness):
                                   dtype="bfloat16")
     _, starts, row_len = rows(full, ((3, 30), (5, 64)))
     g = winit.Generator(9)
-    plan = _cuda.launch_plan(_core.DIST_TRUNCNORM, _core.DT_BFLOAT16, g.key, g.stream(),
-                             truncnorm_params(0.0, 0.02, -0.04, 0.03, "absolute"), starts, row_len)
+    plan = _plan(_core.DIST_TRUNCNORM, _core.DT_BFLOAT16, g.key, g.stream(),
+                 truncnorm_params(0.0, 0.02, -0.04, 0.03, "absolute"), starts, row_len)
     assert run_harness(harness, plan, "grid:33") == want.tobytes()
 
 
 def test_launch_plan_work_items():
-    p = _cuda.launch_plan(_core.DIST_UNIFORM, _core.DT_FLOAT32, KEY, 0, (0.0, 1.0), [5], 17)
+    p = _plan(_core.DIST_UNIFORM, _core.DT_FLOAT32, KEY, 0, (0.0, 1.0), [5], 17)
     assert (p.start, p.nrows, p.len, p.row_start) == (5, 1, 17, None)
     assert p.nbmax == (5 + 17 - 1) // 4 - 5 // 4 + 1
-    p = _cuda.launch_plan(_core.DIST_UNIFORM, _core.DT_FLOAT64, KEY, 0, (0.0, 1.0), [1, 4, 7], 3)
+    p = _plan(_core.DIST_UNIFORM, _core.DT_FLOAT64, KEY, 0, (0.0, 1.0), [1, 4, 7], 3)
     assert p.nrows == 3 and p.nbmax == 2 and list(p.row_start) == [1, 4, 7]
-    p = _cuda.launch_plan(_core.DIST_NORMAL, _core.DT_FLOAT32, KEY, 0, (0.0, 1.0), [], 0)
+    p = _plan(_core.DIST_NORMAL, _core.DT_FLOAT32, KEY, 0, (0.0, 1.0), [], 0)
     assert p.nwork == 0
     with pytest.raises(ValueError, match="unsupported"):
-        _cuda.launch_plan(_core.DIST_POLAR, _core.DT_FLOAT16, KEY, 0, (1.0, 0.0, 0), [0], 4)
+        _plan(_core.DIST_POLAR, _core.DT_FLOAT16, KEY, 0, (1.0, 0.0, 0), [0], 4)
 
 
 # ------------------------------------------------------------------ packaging
@@ -367,9 +365,9 @@ def test_wheel_and_sdist_contain_kernels(tmp_path):
 @pytest.fixture
 def fresh_driver(monkeypatch):
     """Forget any driver state, so each test sees its own (faked) environment."""
-    monkeypatch.setattr(_cuda, "_drv", None)
-    monkeypatch.setattr(_cuda, "_drv_error", None)
-    monkeypatch.setattr(_cuda, "_devices", {})
+    monkeypatch.setattr(_cuda._driver, "_drv", None)
+    monkeypatch.setattr(_cuda._driver, "_drv_error", None)
+    monkeypatch.setattr(_cuda._driver, "_devices", {})
 
 
 class _FakeModule:
@@ -414,7 +412,7 @@ def test_no_driver_library(monkeypatch, fresh_driver):
 
     def missing():
         raise OSError("libcuda.so.1: cannot open shared object file: No such file or directory")
-    monkeypatch.setattr(_cuda, "_libcuda", missing)
+    monkeypatch.setattr(_cuda._driver, "_libcuda", missing)
     with pytest.raises(winit.CudaUnavailableError, match=r"no NVIDIA driver.*libcuda\.so\.1"):
         winit.uniform((3,), device="cuda")
 
@@ -472,7 +470,7 @@ def _driver_failing_init(msg):
 def test_pycuda_failures_are_named(monkeypatch, fresh_driver, driver, cause):
     """When the driver probe passes but PyCUDA's own import / cuInit fails."""
     _fake_pycuda(monkeypatch, driver)
-    monkeypatch.setattr(_cuda, "_probe_driver", lambda: "")
+    monkeypatch.setattr(_cuda._driver, "_probe_driver", lambda: "")
     g = winit.Generator(3)
     with pytest.raises(winit.CudaUnavailableError, match=cause):
         winit.normal((4, 4), rng=g, device="cuda")
@@ -532,15 +530,15 @@ def test_parse_device():
 
 
 def test_value_bits_for_structured_fills():
-    assert _cuda._value_bits(1.0, {"typestr": "<f4"}) == ("u32", [("I", 0x3F800000)])
-    assert _cuda._value_bits(1.0, {"typestr": "<V2"}) == ("u16", [("H", 0x3F80)])  # bfloat16
-    assert _cuda._value_bits(1.0, {"typestr": "<i2"}, ml_dtypes.bfloat16) == ("u16", [("H", 0x3F80)])
-    assert _cuda._value_bits(1.0, {"typestr": "<f2"}) == ("u16", [("H", 0x3C00)])
-    assert _cuda._value_bits(-2.0, {"typestr": "<f8"}) == ("u64", [("Q", 0xC000000000000000)])
-    assert _cuda._value_bits(1 + 2j, {"typestr": "<c16"}) == (
+    assert _cuda._arrays._value_bits(1.0, {"typestr": "<f4"}) == ("u32", [("I", 0x3F800000)])
+    assert _cuda._arrays._value_bits(1.0, {"typestr": "<V2"}) == ("u16", [("H", 0x3F80)])  # bfloat16
+    assert _cuda._arrays._value_bits(1.0, {"typestr": "<i2"}, ml_dtypes.bfloat16) == ("u16", [("H", 0x3F80)])
+    assert _cuda._arrays._value_bits(1.0, {"typestr": "<f2"}) == ("u16", [("H", 0x3C00)])
+    assert _cuda._arrays._value_bits(-2.0, {"typestr": "<f8"}) == ("u64", [("Q", 0xC000000000000000)])
+    assert _cuda._arrays._value_bits(1 + 2j, {"typestr": "<c16"}) == (
         "u128", [("Q", 0x3FF0000000000000), ("Q", 0x4000000000000000)])
     with pytest.raises(ValueError, match="match"):
-        _cuda._value_bits(1.0, {"typestr": "<f4"}, np.float64)
+        _cuda._arrays._value_bits(1.0, {"typestr": "<f4"}, np.float64)
 
 
 def test_out_that_hides_its_interface(monkeypatch, fresh_driver):

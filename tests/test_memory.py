@@ -17,7 +17,7 @@ UNDER_ASAN = pytest.mark.skipif(os.environ.get("WINIT_SANITIZED") == "1",
 LEAK = textwrap.dedent(r"""
     import gc, sys, tracemalloc
     import numpy as np, psutil, winit
-    from winit._dists import bits
+    from winit._plan import bits
     proc = psutil.Process()
     g = winit.Generator(1)
     out = np.empty((4, 8), np.float32)

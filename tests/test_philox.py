@@ -79,7 +79,7 @@ def test_bad_rounds():
 def test_fill_uses_the_documented_counter_layout():
     """Raw words of stream s: element i is word i % 4 of block i // 4, counter
     (b lo, b hi, s lo, s hi) -- the frozen layout of docs/reproducibility.md."""
-    from winit._dists import bits
+    from winit._plan import bits
     g = winit.Generator(5)
     k0, k1 = g.key
     for s in range(3):

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import winit
-from winit._dists import bits
+from winit._plan import bits
 
 SETTINGS = settings(max_examples=80, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -200,7 +200,7 @@ def test_sparse_init_row_and_column_blocks(n0, n1, sparsity, layout, data):
     shape = (n0, n1)
     whole = winit.sparse_init(shape, sparsity=sparsity, layout=layout, rng=6)
     u_ax = 1 if layout == "torch" else 0
-    k = winit._schemes.n_zeros(sparsity, shape[1 - u_ax])
+    k = winit._structured.n_zeros(sparsity, shape[1 - u_ax])
     assert ((whole == 0).sum(axis=1 - u_ax) == k).all()
     a0 = data.draw(st.integers(0, n0))
     a1 = data.draw(st.integers(0, n1))
@@ -231,3 +231,43 @@ def test_not_shardable_schemes_refuse_a_block_and_name_the_alternative(name):
     assert "not supported" in fn.__doc__
     whole = fn((3, 4, 6), rng=1)
     assert same(fn((3, 4, 6), rng=1, region=(slice(0, 3), slice(None))), whole, ())
+
+
+# ------------------------------------------------------------ out= of any strides
+
+def _strided_views(shape, dtype, rng):
+    """Writeable views of `shape` whose memory order is not C order: a transposed
+    array, a slice of a larger one (stepped rows and columns), reversed axes."""
+    n = len(shape)
+    t = np.empty(shape[::-1], dtype).transpose(*range(n - 1, -1, -1))
+    big = np.empty(tuple(2 * d + 3 for d in shape), dtype)
+    sl = big[tuple(slice(1, 1 + 2 * d, 2) for d in shape)]
+    rev = np.empty(shape, dtype)[(slice(None, None, -1),) * n]
+    return {"transposed": t, "stepped slice": sl, "reversed": rev}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", sorted(winit.SCHEMES))
+def test_out_of_any_strides_is_filled_in_place_with_the_same_bits(name, dtype):
+    spec = winit.get_scheme(name)
+    if np.dtype(dtype) not in spec.dtypes and dtype not in [str(d) for d in spec.dtypes]:
+        pytest.skip(f"{name} does not take {dtype}")
+    kw = {"sparsity": 0.4} if name == "sparse_init" else {}
+    shape = (5, 7) if name == "sparse_init" else (6, 4, 5) if name in (
+        "dirac", "delta_orthogonal") else (7, 9)
+    want = spec.fn(shape, rng=3, dtype=dtype, **kw)
+    for label, view in _strided_views(shape, np.dtype(want.dtype), 0).items():
+        got = spec.fn(shape, rng=3, dtype=dtype, out=view, **kw)
+        assert got is view, label
+        assert np.array_equal(np.ascontiguousarray(view).view(np.uint8),
+                              want.view(np.uint8)), label
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "complex64"])
+def test_region_into_a_strided_out(dtype):
+    full = (40, 30)
+    reg = (slice(3, 25), slice(7, 29))
+    whole = winit.normal(full, rng=8, dtype=dtype)
+    view = np.empty((22, 22), dtype).T
+    winit.normal(full, rng=8, dtype=dtype, region=reg, out=view)
+    assert same(np.ascontiguousarray(view), whole, reg)

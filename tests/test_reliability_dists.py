@@ -4,7 +4,7 @@ scipy: KS, moments and tail counts at alpha = 1e-6 with fixed seeds (determinist
 float16 / bfloat16 are checked bit for bit against ml_dtypes' rounding of the float32
 values. The default run uses a small grid; ``pytest -m slow`` runs the large one.
 
-Schemes of winit._schemes are covered when present (sparse_init sparsity 0 and 1)."""
+Schemes of the registry (winit.SCHEMES) are covered when present (sparse_init sparsity 0 and 1)."""
 import math
 
 import ml_dtypes

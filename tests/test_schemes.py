@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 
 import winit
-from winit._schemes import CTRUNC2_STD, TRUNC2_STD
+from winit._sampling import CTRUNC2_STD, TRUNC2_STD
 
 ALPHA = 1e-6
 Z = stats.norm.isf(ALPHA / 2)
@@ -336,7 +336,7 @@ def test_orthogonal_float32_stays_float32_and_torch_layout():
 
 def _reference_qr_input(B):
     """The normal matrix A whose sign-corrected Householder QR is orthogonal()'s Q
-    (see winit._schemes._haar): rebuilt from the drawn rows B (k, l)."""
+    (see winit._orthogonal.haar): rebuilt from the drawn rows B (k, l)."""
     k, l = B.shape
     M = B.T.astype(np.complex128 if B.dtype.kind == "c" else np.float64)
     alpha = np.diagonal(M)[:k]
@@ -597,7 +597,7 @@ def test_registry_introspection():
     assert spec.param_names == ("gain", "mode", "distribution")
     assert spec.defaults == {"gain": math.sqrt(2), "mode": "fan_in", "distribution": "normal"}
     assert spec.random and spec.axes and spec.shardable
-    assert winit.get_scheme("sparse_init").defaults["sparsity"] is winit._schemes.REQUIRED
+    assert winit.get_scheme("sparse_init").defaults["sparsity"] is winit._registry.REQUIRED
     assert not winit.get_scheme("orthogonal").shardable
     sig = spec.signature
     assert list(sig.parameters)[:4] == ["shape", "gain", "mode", "distribution"]
@@ -690,8 +690,8 @@ BAD = [
     (lambda: winit.glorot_uniform((3, 3), out=np.empty((3, 2), np.float32)), ValueError,
      r"`out`.*shape"),
     (lambda: winit.orthogonal((3, 3), out=np.empty((3, 3), np.float64)), ValueError, r"`out`.*dtype"),
-    (lambda: winit.sparse_init((4, 4), sparsity=0.5, out=np.empty((4, 4), np.float32).T),
-     ValueError, r"`out`.*contiguous"),
+    (lambda: winit.sparse_init((4, 4), sparsity=0.5, out=np.lib.stride_tricks.as_strided(
+        np.empty(4, np.float32), (4, 4), (0, 4))), ValueError, r"`out`.*zero stride"),
     (lambda: winit.normal((3, 3), dtype="complex64", out=np.empty((3, 3), np.float32)), ValueError,
      r"`out`.*complex64"),
     (lambda: winit.glorot_uniform((4, 4), region=(slice(0, 5),)), ValueError,
@@ -755,7 +755,7 @@ def test_half_precision_is_the_rounded_float32():
 
 def test_sparse_zero_positions_break_ties_by_index():
     """The k smallest (key, index) pairs of each unit, also with many equal keys."""
-    from winit._schemes import _k_smallest
+    from winit._structured import k_smallest as _k_smallest
     rng = np.random.default_rng(0)
     for _ in range(300):
         n, m = rng.integers(1, 30), rng.integers(1, 12)

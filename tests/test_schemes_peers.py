@@ -134,7 +134,7 @@ def test_jax_complex_truncated_differs_by_its_constant():
     theirs = np.abs(np.asarray(init(jax.random.key(3), shape, np.complex128))) ** 2
     ours = np.abs(winit.variance_scaling(shape, dtype="complex128", rng=3)) ** 2
     v = 1 / 100
-    factor = (winit._schemes.CTRUNC2_STD / 0.95311164380491208) ** 2
+    factor = (winit._sampling.CTRUNC2_STD / 0.95311164380491208) ** 2
     z = stats.norm.isf(ALPHA / 2)
     assert abs(ours.mean() - v) < z * ours.std() / math.sqrt(ours.size)
     assert abs(theirs.mean() - v * factor) < z * theirs.std() / math.sqrt(theirs.size)

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import winit
-from winit._schemes import REQUIRED
+from winit._registry import REQUIRED
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -78,7 +78,7 @@ def test_random_calls_never_crash(call):
         assert g.position == 0, "a failed call takes no stream"
         return
     assert isinstance(w, np.ndarray) and w.shape == shape
-    assert w.dtype == winit._validate.dtype(kw["dtype"], winit._schemes.ANY_DTYPES)
+    assert w.dtype == winit._validate.dtype(kw["dtype"], winit._registry.ANY_DTYPES)
     assert g.position == (1 if winit.SCHEMES[name].random else 0)
     if w.size and w.dtype.kind in "fc" and all(math.isfinite(abs(v)) for v in params.values()
                                                  if isinstance(v, float)):

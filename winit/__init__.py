@@ -7,12 +7,13 @@ from ._core._core import philox4x32, get_num_threads, set_num_threads
 from ._core import _core as _corelib
 from ._generator import Generator
 from ._fans import calculate_gain, compute_fans
-from ._schemes import (ALIASES, SCHEMES, Initializer, Param, Scheme, constant, delta_orthogonal,
-                       dirac, from_config, get_scheme, glorot_normal, glorot_uniform,
+from ._registry import ALIASES, SCHEMES, Param, Scheme, get_scheme
+from ._initializer import Initializer, from_config
+from ._catalog import (constant, delta_orthogonal, dirac, glorot_normal, glorot_uniform,
                        identity_init, kaiming_normal, kaiming_uniform, lecun_normal,
                        lecun_uniform, normal, ones, orthogonal, sparse_init, truncated_normal,
                        uniform, variance_scaling, zeros)
-from ._schemes import TYPED as _TYPED
+from ._catalog import TYPED as _TYPED
 from ._cuda import CudaUnavailableError
 from ._config import config
 
@@ -29,6 +30,6 @@ globals().update(_TYPED)
 
 __all__ = ["Generator", "philox4x32", "uniform", "normal", "truncated_normal",
            "set_num_threads", "get_num_threads", "config", "CudaUnavailableError",
-           # the scheme catalog (winit._schemes), fans
+           # the scheme catalog (winit._catalog), fans
            *SCHEMES, *ALIASES, *_TYPED, "compute_fans", "calculate_gain",
            "Initializer", "from_config", "get_scheme", "SCHEMES", "ALIASES", "Scheme", "Param"]

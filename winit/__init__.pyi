@@ -13,13 +13,13 @@ from ._cuda import CudaUnavailableError as CudaUnavailableError
 from ._fans import calculate_gain as calculate_gain
 from ._fans import compute_fans as compute_fans
 from ._generator import Generator as Generator
-from ._schemes import ALIASES as ALIASES
-from ._schemes import SCHEMES as SCHEMES
-from ._schemes import Initializer as Initializer
-from ._schemes import Param as Param
-from ._schemes import Scheme as Scheme
-from ._schemes import from_config as from_config
-from ._schemes import get_scheme as get_scheme
+from ._initializer import Initializer as Initializer
+from ._initializer import from_config as from_config
+from ._registry import ALIASES as ALIASES
+from ._registry import SCHEMES as SCHEMES
+from ._registry import Param as Param
+from ._registry import Scheme as Scheme
+from ._registry import get_scheme as get_scheme
 
 __version__: str
 __all__: list[str]

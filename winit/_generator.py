@@ -155,6 +155,34 @@ class Generator:
         self._init(st["entropy"], st["spawn_key"], st["next_stream"], st["n_children"],
                    st["seed"])
 
+    @classmethod
+    def _from_state(cls, st: Any, name: str = "state") -> Generator:
+        """A Generator from ``__getstate__``'s dict (a config's ``{"generator": ...}``),
+        every field checked: a ValueError naming ``name`` for a tampered state."""
+        def bad(why: str) -> ValueError:
+            return ValueError(f"Argument `{name}` holds an invalid generator state ({why}). "
+                              f"Received: {name}={st!r}")
+
+        def nonneg_int(v: Any) -> bool:
+            return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and bool(v >= 0)
+
+        if not isinstance(st, dict) or set(st) != {"entropy", "spawn_key", "seed",
+                                                    "next_stream", "n_children"}:
+            raise bad("keys entropy, spawn_key, seed, next_stream, n_children")
+        if not nonneg_int(st["entropy"]) or not (st["seed"] is None or nonneg_int(st["seed"])):
+            raise bad("entropy and seed are non-negative ints")
+        sk = st["spawn_key"]
+        if not isinstance(sk, (list, tuple)) or not all(nonneg_int(v) for v in sk):
+            raise bad("spawn_key is a list of non-negative ints")
+        if not (nonneg_int(st["next_stream"]) and st["next_stream"] <= MAX_STREAM):
+            raise bad("next_stream is in [0, 2**56]")
+        if not nonneg_int(st["n_children"]):
+            raise bad("n_children is a non-negative int")
+        g = cls.__new__(cls)
+        g._init(int(st["entropy"]), tuple(int(v) for v in sk), int(st["next_stream"]),
+                int(st["n_children"]), None if st["seed"] is None else int(st["seed"]))
+        return g
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Generator):
             return NotImplemented

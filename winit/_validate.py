@@ -118,15 +118,19 @@ def region(value: Any, full: tuple[int, ...]) -> tuple[tuple[int, int], ...] | N
 
 
 def out_array(out: Any, shape_: tuple[int, ...], dt: np.dtype[Any]) -> np.ndarray[Any, Any]:
+    """A writeable numpy array of exactly this shape and dtype, any strides (a transposed
+    or sliced view is filled in place), but no element seen twice (a zero stride)."""
     if not isinstance(out, np.ndarray):
         raise TypeError(f"Argument `out` must be a numpy.ndarray. Received: out of type "
                         f"{type(out).__name__}")
     if out.shape != shape_ or out.dtype != dt:
         raise ValueError(f"Argument `out` must have shape {shape_} and dtype {dt}. "
                          f"Received: out with shape {out.shape} and dtype {out.dtype}")
-    if not out.flags.c_contiguous or not out.flags.writeable:
-        raise ValueError("Argument `out` must be a writeable C-contiguous array. "
-                         "Received: a non-contiguous or read-only array")
+    if not out.flags.writeable:
+        raise ValueError("Argument `out` must be a writeable array. Received: a read-only array")
+    if out.size and any(st == 0 and n > 1 for st, n in zip(out.strides, out.shape)):
+        raise ValueError("Argument `out` must not repeat elements (a zero stride). Received: "
+                         f"out with shape {out.shape} and strides {out.strides}")
     return out
 
 
@@ -137,11 +141,14 @@ def _physical_memory() -> int | None:
         return None
 
 
+_MEMORY = _physical_memory()
+
+
 def allocatable(shape_: tuple[int, ...], dt: np.dtype[Any]) -> None:
     """Refuse, before allocating, a request larger than this machine's memory (with
     overcommit, numpy would succeed and the OS kill the process while filling)."""
     nbytes = math.prod(shape_) * dt.itemsize
-    mem = _physical_memory()
+    mem = _MEMORY
     if mem is not None and nbytes > mem:
         raise MemoryError(f"shape {shape_} of {dt} needs {nbytes / 2**30:.1f} GiB, more than this "
                           f"machine's {mem / 2**30:.1f} GiB of memory; generate it in blocks with "

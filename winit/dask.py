@@ -36,15 +36,8 @@ from dask.base import tokenize
 from . import _validate as V
 from ._fans import resolve_axes
 from ._generator import Generator, as_generator
-from ._schemes import (
-    ALIASES,
-    AXIS_DEFAULTS,
-    AXIS_PARAMS,
-    SCHEMES,
-    Initializer,
-    Scheme,
-    get_scheme,
-)
+from ._initializer import Initializer
+from ._registry import ALIASES, AXIS_DEFAULTS, AXIS_PARAMS, SCHEMES, Scheme, get_scheme
 
 __all__ = ["SHARDABLE", "array", "block_regions"]
 __all__.extend(sorted({*SCHEMES, *ALIASES}))  # winit.dask.<scheme>, made below
@@ -70,10 +63,8 @@ class _Plan:
         if self.gen is None:
             return None
         entropy, spawn_key, seed, stream = self.gen
-        g = Generator.__new__(Generator)
-        g.__setstate__({"entropy": entropy, "spawn_key": spawn_key, "seed": seed,
-                        "next_stream": stream, "n_children": 0})
-        return g
+        return Generator._from_state({"entropy": entropy, "spawn_key": spawn_key, "seed": seed,
+                                      "next_stream": stream, "n_children": 0})
 
     def region(self, block_id: tuple[int, ...]) -> tuple[slice, ...]:
         return tuple(slice(b[i], b[i + 1]) for b, i in zip(self.bounds, block_id))

@@ -4,7 +4,7 @@ Every source goes through a public or documented entry point:
 
 * ``philox``     -- ``winit.philox4x32`` (the raw bijection) on counters (b mod 2**32, b div 2**32,
                     7, 0) under the arbitrary key (0xDEADBEEF, 0xCAFEF00D)
-* ``fill``       -- ``winit._dists.bits`` (the fill path: winit_fill_region), seed 0, stream 0,
+* ``fill``       -- ``winit._plan.bits`` (the fill path: winit_fill_region), seed 0, stream 0,
                     in shards (``region=``) as a user would generate a huge tensor
 * ``uniform24``  -- float32 ``winit.uniform`` mapped back to its 24 bits (u * 2**24), the
                     24-bit values packed back to back into the byte stream
@@ -24,7 +24,7 @@ import numpy as np
 
 import winit
 from winit._core import _core
-from winit._dists import bits
+from winit._plan import bits
 
 CHUNK = 1 << 21  # words per chunk per source (8 MiB)
 HUGE = 1 << 60   # flat size of the "tensor" the fill-path sources shard

@@ -124,7 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     unsigned char *out = buf + 32;
     int level = (int)(tw2 % 3), used = winit_set_simd_level(level);
     CHECK(used >= 0 && used <= level);
-    winit_fill_region(&s, out, nrows ? starts : NULL, nrows, len, nthreads);
+    winit_fill_layout L = {starts, NULL, nrows, len, 1};
+    winit_fill_region(&s, out, &L, 0, total, nthreads);
     for (int i = 0; i < 32; i++) CHECK(buf[i] == 0xA5 && out[nbytes + i] == 0xA5);
     /* params the Python layer can produce (finite, in range): there every SIMD level
      * must equal the portable path; outside, only memory safety and no UB are required */
@@ -141,7 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         unsigned char *ref = (unsigned char *)malloc(nbytes + 1);
         CHECK(ref != NULL);
         winit_set_simd_level(0);
-        winit_fill_region(&s, ref, nrows ? starts : NULL, nrows, len, 1);
+        winit_fill_region(&s, ref, &L, 0, total, 1);
         if (memcmp(ref, out, nbytes) != 0) {
             size_t e = 0;
             while (memcmp(ref + e * esz, out + e * esz, esz) == 0) e++;
@@ -155,6 +156,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         free(ref);
         winit_set_simd_level(used);
+    }
+    /* a strided output (rows in reverse order, each written backwards: row_off and a
+     * negative stride) holds the same elements, and nothing around them is touched */
+    {
+        int64_t offs[6];
+        for (size_t i = 0; i < nrows; i++) offs[i] = (int64_t)((nrows - 1 - i) * len + len) - 1;
+        unsigned char *buf2 = (unsigned char *)malloc(nbytes + 64);
+        CHECK(buf2 != NULL);
+        memset(buf2, 0xA5, nbytes + 64);
+        winit_fill_layout R = {starts, offs, nrows, len, -1};
+        winit_fill_region(&s, buf2 + 32, &R, 0, total, nthreads);
+        for (int i = 0; i < 32; i++) CHECK(buf2[i] == 0xA5 && buf2[32 + nbytes + i] == 0xA5);
+        for (size_t e = 0; e < total; e++) {
+            size_t row = e / len, c = e % len;
+            CHECK(memcmp(buf2 + 32 + (size_t)(offs[row] - (int64_t)c) * esz, out + e * esz, esz) == 0);
+        }
+        free(buf2);
     }
     /* every element equals the element filled alone */
     unsigned char one[2 * 8];

@@ -2,6 +2,7 @@
  * as raw bytes on stdout: built for the host and for another architecture (run under
  * qemu-user) by tests/test_simd.py, which compares the two. */
 #include "fill.c"
+#include "simd_portable.c" /* the portable table, winit_blocks_table_portable */
 #include <stdio.h>
 int main(void) {
     static unsigned char buf[1 << 20];

@@ -4,10 +4,9 @@
  * non-temporal stores, and the float16 conversion over its boundary ranges.
  * Prints "OK <checks>" or the first difference; run by tests/test_simd.py. */
 #include "fill.c"
+#include "simd_portable.c" /* the portable table, winit_blocks_table_portable */
 #include <stdio.h>
 #include <stdlib.h>
-
-const winit_blocks_fn (*winit_blocks_table_avx512_get(void))[WINIT_N_DTYPE];
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 static uint64_t next(void) { /* splitmix64 */
@@ -39,7 +38,7 @@ int main(int argc, char **argv) {
             for (int t = 0; t < WINIT_N_DTYPE; t++) {
                 if (!winit_blocks_table_portable[d][t]) continue;
                 s.dist = d; s.dtype = t;
-                const size_t esz = dtype_size(t), epb = t == WINIT_DT_FLOAT64 ? 2 : 4;
+                const size_t esz = winit_kernel_infos[winit_kernel_of(d, t)].itemsize, epb = t == WINIT_DT_FLOAT64 ? 2 : 4;
                 const uint64_t b0 = (rd % 3 == 0) ? next() % 5000
                                   : (rd % 3 == 1) ? 0xFFFFFFFFull - next() % 600 : ~0ull - next() % 600;
                 const size_t nb = 1 + next() % MAXB, off = next() % 64;

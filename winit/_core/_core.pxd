@@ -1,5 +1,5 @@
 # C declarations of the header set and the fill loops (all noexcept nogil).
-from libc.stdint cimport uint16_t, uint32_t, uint64_t, int32_t
+from libc.stdint cimport uint16_t, uint32_t, uint64_t, int32_t, int64_t
 
 cdef extern from "winit/philox.h" nogil:
     ctypedef struct winit_u32x4:
@@ -31,25 +31,42 @@ cdef extern from "winit/element.h" nogil:
     winit_tn_f64 winit_tn_setup_f64(double a, double b, double loc, double scale,
                                     double lo, double hi) noexcept
 
-cdef extern from "fill.h" nogil:
+cdef extern from "winit/kernels.h" nogil:
     enum:
         WINIT_DIST_BITS, WINIT_DIST_UNIFORM, WINIT_DIST_NORMAL, WINIT_DIST_TRUNCNORM, WINIT_DIST_POLAR
         WINIT_DT_FLOAT32, WINIT_DT_FLOAT64, WINIT_DT_FLOAT16, WINIT_DT_BFLOAT16, WINIT_DT_UINT32
+        WINIT_N_KERNELS
+    ctypedef struct winit_knone:
+        int32_t unused
+    int winit_kernel_of(int dist, int dtype) noexcept
+
+cdef extern from "fill.h" nogil:
     ctypedef struct winit_fill_spec:
         uint32_t k0, k1
         uint64_t stream
         int32_t dist, dtype
+        winit_knone kn
         winit_affine_f32 af
         winit_affine_f64 ad
         winit_tn_f32 tf
         winit_tn_f64 td
         winit_polar_f32 pf
         winit_polar_f64 pd
-    int winit_fill_supported(int dist, int dtype) noexcept
-    void winit_fill_region(const winit_fill_spec *s, void *out, const uint64_t *row_start,
-                           size_t nrows, size_t len, int nthreads) noexcept
+    ctypedef struct winit_kernel_info:
+        const char *name
+        int32_t dist, dtype, epb
+        uint32_t itemsize, param_size, param_offset
+    const winit_kernel_info winit_kernel_infos[]
+    ctypedef struct winit_fill_layout:
+        const uint64_t *row_start
+        const int64_t *row_off
+        size_t nrows, len
+        int64_t stride
+    void winit_fill_region(const winit_fill_spec *s, void *out, const winit_fill_layout *L,
+                           size_t e0, size_t e1, int nthreads) noexcept
     void winit_set_num_threads(int n) noexcept
     int winit_get_num_threads() noexcept
+    int winit_max_threads() noexcept
     int winit_simd_level() noexcept
     int winit_set_simd_level(int level) noexcept
     int winit_simd_available(int level) noexcept

@@ -5,7 +5,9 @@ numpy buffers under ``nogil``. Validation of user input happens in Python
 import numpy as np
 cimport cython
 cimport numpy as cnp
-from libc.stdint cimport uint16_t, uint32_t, uint64_t
+from libc.stdint cimport uint16_t, uint32_t, uint64_t, int64_t
+from libc.string cimport memset
+from cpython.exc cimport PyErr_CheckSignals
 
 cnp.import_array()
 
@@ -84,74 +86,182 @@ cdef dict _tn64(winit_tn_f64 u):
                 lb=u.lb, r=u.r, omr=u.omr, mode=u.mode)
 
 
+KERNELS = tuple((winit_kernel_infos[i].name.decode(), winit_kernel_infos[i].dist,
+                 winit_kernel_infos[i].dtype, winit_kernel_infos[i].epb,
+                 winit_kernel_infos[i].itemsize, winit_kernel_infos[i].param_size)
+                for i in range(WINIT_N_KERNELS))
+"""The kernels of winit/kernels.h: (name, dist, dtype code, elements per block, element
+bytes, parameter struct bytes), in the list's order."""
+
+# elements per fill call between checks for signals (Ctrl-C), per thread
+cdef size_t _SIGNAL_CHUNK = 1 << 22
+
+
+cdef class Fill:
+    """One kernel of winit/kernels.h with its parameters packed -- THE place parameters
+    are packed, for the CPU and the GPU alike.
+
+    ``Fill(dist, dtype_code, params)``: params are (loc, scale) for uniform / normal,
+    (a, b, loc, scale, lo, hi) for the truncated normal (a, b standardised bounds), (scale,
+    c, mode) for polar (element.h), () for raw words. ``param_bytes`` is the parameter
+    struct the GPU kernel ``winit_k_<name>`` takes by value; ``run`` fills on the CPU.
+    Immutable: one Fill may serve many calls and threads at once."""
+    cdef winit_fill_spec s
+    cdef readonly int kernel, dist, dtype, epb, itemsize
+    cdef readonly str name
+
+    def __cinit__(self, int dist, int dtype_code, tuple params):
+        cdef int k = winit_kernel_of(dist, dtype_code)
+        if k < 0:
+            raise ValueError(f"unsupported (dist, dtype) = ({dist}, {dtype_code})")
+        memset(&self.s, 0, sizeof(self.s))
+        self.kernel, self.dist, self.dtype = k, dist, dtype_code
+        self.epb = winit_kernel_infos[k].epb
+        self.itemsize = winit_kernel_infos[k].itemsize
+        self.name = winit_kernel_infos[k].name.decode()
+        self.s.dist, self.s.dtype = dist, dtype_code
+        if dist == WINIT_DIST_UNIFORM or dist == WINIT_DIST_NORMAL:
+            loc, scale = params
+            self.s.af.loc, self.s.af.scale = <float>loc, <float>scale
+            self.s.ad.loc, self.s.ad.scale = loc, scale
+        elif dist == WINIT_DIST_TRUNCNORM:
+            a, b, loc, scale, lo, hi = params
+            if dtype_code == WINIT_DT_FLOAT64:
+                self.s.td = winit_tn_setup_f64(a, b, loc, scale, lo, hi)
+            else:
+                self.s.tf = winit_tn_setup_f32(a, b, loc, scale, lo, hi)
+        elif dist == WINIT_DIST_POLAR:
+            scale, c, mode = params
+            self.s.pf.scale, self.s.pf.c, self.s.pf.mode = <float>scale, <float>c, mode
+            self.s.pd.scale, self.s.pd.c, self.s.pd.mode = scale, c, mode
+        elif params:
+            raise ValueError(f"raw words take no parameters. Received: {params!r}")
+
+    @property
+    def param_bytes(self):
+        """The kernel's parameter struct (its C layout: the GPU kernel's argument)."""
+        cdef const winit_kernel_info *k = &winit_kernel_infos[self.kernel]
+        return (<char *>&self.s)[k.param_offset:k.param_offset + k.param_size]
+
+    def __repr__(self):
+        return f"winit._core.Fill({self.name})"
+
+    def run(self, cnp.ndarray out, key, uint64_t stream, row_start=None, uint64_t start=0,
+            int nthreads=0):
+        """Fill ``out`` (any writeable array of this kernel's element size, any strides)
+        with elements of the stream ``stream`` under the Philox key ``key`` (k0, k1).
+        ``row_start`` None: ``out`` (in C order) is elements start, start + 1, ... of the
+        stream; else one uint64 per row of ``out`` (its last axis is a row): the stream
+        index of the row's first element. Checks for signals between chunks."""
+        cdef winit_fill_spec s = self.s
+        s.k0 = <uint32_t>key[0]
+        s.k1 = <uint32_t>key[1]
+        s.stream = stream
+        if not out.flags.writeable:
+            raise ValueError("`out` must be writeable")
+        if <int>out.itemsize != self.itemsize:
+            raise ValueError(f"`out` has itemsize {out.itemsize}; {self.name} stores "
+                             f"{self.itemsize}-byte elements")
+        cdef int nd = out.ndim
+        cdef size_t n = out.size, length = out.shape[nd - 1] if nd else 1
+        cdef size_t nrows = n // length if length else 0
+        cdef cnp.ndarray rs
+        cdef uint64_t one = start
+        if n == 0:
+            return out
+        if row_start is None and out.flags.c_contiguous:
+            _run(&s, cnp.PyArray_DATA(out), &one, NULL, 1, n, 1, nthreads, self.itemsize)
+            return out
+        if row_start is None:
+            rs = start + np.arange(nrows, dtype=np.uint64) * np.uint64(length)
+        else:
+            rs = np.ascontiguousarray(row_start, dtype=np.uint64).reshape(-1)
+            if <size_t>rs.shape[0] != nrows:
+                raise ValueError(f"`row_start` has {rs.shape[0]} entries for {nrows} rows")
+        cdef const uint64_t *rp = <const uint64_t *>cnp.PyArray_DATA(rs)
+        if out.flags.c_contiguous:
+            _run(&s, cnp.PyArray_DATA(out), rp, NULL, nrows, length, 1, nthreads, self.itemsize)
+            return out
+        cdef Py_ssize_t isz = self.itemsize
+        aligned = (<size_t>cnp.PyArray_DATA(out)) % isz == 0 and all(
+            st % isz == 0 for st in (<object>out).strides)
+        if not aligned:  # (C may not store a float at a misaligned address: numpy copies)
+            tmp = np.empty_like(out, order="C")
+            self.run(tmp, key, stream, rs, 0, nthreads)
+            out[...] = tmp
+            return out
+        cdef cnp.ndarray offs = _row_offsets(out, isz)
+        _run(&s, cnp.PyArray_DATA(out), rp, <const int64_t *>cnp.PyArray_DATA(offs), nrows,
+             length, out.strides[nd - 1] // isz if nd else 1, nthreads, self.itemsize)
+        return out
+
+
+cdef cnp.ndarray _row_offsets(cnp.ndarray out, Py_ssize_t isz):
+    """Element offset of each row's first element from out's data pointer (C order)."""
+    off = np.zeros((), np.int64)
+    for d in range(out.ndim - 1):
+        off = np.add.outer(off, np.arange(out.shape[d], dtype=np.int64) * (out.strides[d] // isz))
+    return np.ascontiguousarray(off, dtype=np.int64).reshape(-1)
+
+
+cdef int _run(const winit_fill_spec *s, void *out, const uint64_t *row_start,
+              const int64_t *row_off, size_t nrows, size_t length, int64_t stride,
+              int nthreads, int itemsize) except -1:
+    """The C fill of a layout, in chunks: between them, Ctrl-C and other signals are
+    handled (PyErr_CheckSignals raises, e.g. KeyboardInterrupt)."""
+    cdef winit_fill_layout L
+    L.row_start, L.row_off, L.nrows, L.len, L.stride = row_start, row_off, nrows, length, stride
+    cdef size_t total = nrows * length, e0 = 0, e1
+    cdef int nt = nthreads if nthreads > 0 else winit_get_num_threads()
+    cdef size_t step = _SIGNAL_CHUNK * <size_t>(nt if nt > 0 else 1)
+    while e0 < total:
+        e1 = total if total - e0 < step else e0 + step
+        with nogil:
+            winit_fill_region(s, out, &L, e0, e1, nthreads)
+        e0 = e1
+        if e0 < total:
+            PyErr_CheckSignals()
+    return 0
+
+
 def fill(cnp.ndarray out, int dist, int dtype_code, key, uint64_t stream, tuple params,
          row_start, size_t row_len, int nthreads=0):
-    """Fill ``out`` (C-contiguous, writeable, nrows*row_len elements of the dtype's
-    width) with elements of ``dist``: run r = elements row_start[r] .. + row_len of
-    stream ``stream`` under Philox key ``key`` (k0, k1).
-
-    params: uniform/normal (loc, scale); truncated normal (a, b, loc, scale, lo, hi)
-    with a, b standardised; polar (scale, c, mode) (element.h); bits ()."""
-    cdef winit_fill_spec s
-    if not winit_fill_supported(dist, dtype_code):
-        raise ValueError(f"unsupported (dist, dtype) = ({dist}, {dtype_code})")
-    cdef cnp.ndarray[uint64_t, ndim=1] rs = np.ascontiguousarray(row_start, dtype=np.uint64)
-    cdef size_t nrows = rs.shape[0]
-    cdef size_t esz = 8 if dtype_code == WINIT_DT_FLOAT64 else (
-        2 if dtype_code in (WINIT_DT_FLOAT16, WINIT_DT_BFLOAT16) else 4)
+    """``Fill(dist, dtype_code, params).run`` of a flat buffer: ``out`` (C-contiguous,
+    writeable, nrows * row_len elements of the dtype's width) gets run r = elements
+    row_start[r] .. + row_len of stream ``stream`` under Philox key ``key`` (k0, k1)."""
+    f = Fill(dist, dtype_code, params)
     if not out.flags.c_contiguous or not out.flags.writeable:
         raise ValueError("`out` must be a writeable C-contiguous array")
-    if <size_t>out.nbytes != nrows * row_len * esz or <size_t>out.itemsize != esz:
-        raise ValueError(f"`out` holds {out.nbytes} bytes of itemsize {out.itemsize}; the fill "
-                         f"needs {nrows * row_len} elements of {esz} bytes")
-    s.k0 = <uint32_t>key[0]
-    s.k1 = <uint32_t>key[1]
-    s.stream = stream
-    s.dist = dist
-    s.dtype = dtype_code
-    if dist == WINIT_DIST_UNIFORM or dist == WINIT_DIST_NORMAL:
-        loc, scale = params
-        s.af.loc = <float>loc
-        s.af.scale = <float>scale
-        s.ad.loc = loc
-        s.ad.scale = scale
-    elif dist == WINIT_DIST_TRUNCNORM:
-        a, b, loc, scale, lo, hi = params
-        if dtype_code == WINIT_DT_FLOAT64:
-            s.td = winit_tn_setup_f64(a, b, loc, scale, lo, hi)
-        else:
-            s.tf = winit_tn_setup_f32(a, b, loc, scale, lo, hi)
-    elif dist == WINIT_DIST_POLAR:
-        scale, c, mode = params
-        s.pf.scale = <float>scale
-        s.pf.c = <float>c
-        s.pf.mode = mode
-        s.pd.scale = scale
-        s.pd.c = c
-        s.pd.mode = mode
-    # numpy allows an array misaligned for its element type (a view of a byte buffer at
-    # an odd offset); C may not store a float there (UB), so fill an aligned array and
-    # let numpy copy the bytes over
-    cdef cnp.ndarray target = out
-    if (<size_t>cnp.PyArray_DATA(out)) % esz:
-        target = np.empty_like(out, order="C")
-    cdef void *ptr = cnp.PyArray_DATA(target)
-    cdef const uint64_t *starts = NULL
-    if nrows:
-        starts = &rs[0]
-    with nogil:
-        winit_fill_region(&s, ptr, starts, nrows, row_len, nthreads)
-    if target is not out:
-        out[...] = target
+    rs = np.ascontiguousarray(row_start, dtype=np.uint64).reshape(-1)
+    if <size_t>out.size != <size_t>rs.shape[0] * row_len:
+        raise ValueError(f"`out` holds {out.size} elements; the fill needs "
+                         f"{rs.shape[0] * row_len}")
+    if out.size:
+        f.run(out.reshape(rs.shape[0], row_len), key, stream, rs, 0, nthreads)
     return out
 
 
-def set_num_threads(int n):
+def set_num_threads(n):
+    """Threads for fills: 0 restores the default (``OMP_NUM_THREADS`` or the CPU
+    count); at most ``max_threads()`` (4 per CPU, at most 1024). The bits of every
+    result are the same whatever the count."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"Argument `n` must be an int. Received: n={n!r} of type "
+                        f"{type(n).__name__}")
+    cap = winit_max_threads()
+    if not 0 <= n <= cap:
+        raise ValueError(f"Argument `n` must be in [0, {cap}] (0: the default; at most 4 "
+                         f"threads per CPU). Received: n={n}")
     winit_set_num_threads(n)
 
 
 def get_num_threads():
     return winit_get_num_threads()
+
+
+def max_threads():
+    """The most threads a fill uses: 4 per CPU, at most 1024."""
+    return winit_max_threads()
 
 
 def simd_level():

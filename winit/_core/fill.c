@@ -1,5 +1,6 @@
-/* fill.c -- range and region fills with OpenMP, over the per-(dist, dtype) block
- * functions of the SIMD level in use. */
+/* fill.c -- dispatch and threading: range and region fills with OpenMP over the block
+ * fills of the SIMD level in use (simd_portable.c, simd_avx2.c, simd_avx512.c). */
+#include <stddef.h>
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -7,26 +8,23 @@
 #include "fill.h"
 #include "simd_level.h"
 
-#define WINIT_SFX _portable
-#include "fill_blocks.h"
-#undef WINIT_SFX
+#define WINIT__K_INFO(NAME, DIST, DTYPE, PARAM, FIELD, OUT, EPB, ...)                            \
+    {#NAME, WINIT_DIST_##DIST, WINIT_DT_##DTYPE, EPB, (uint32_t)sizeof(OUT), (uint32_t)sizeof(PARAM), \
+     (uint32_t)offsetof(winit_fill_spec, FIELD)},
+const winit_kernel_info winit_kernel_infos[WINIT_N_KERNELS] = {WINIT_KERNELS(WINIT__K_INFO)};
+#undef WINIT__K_INFO
 
-static const winit_blocks_fn (*g_table)[WINIT_N_DTYPE] = winit_blocks_table_portable;
+static const winit_blocks_fn (*g_table)[WINIT_N_DTYPE] = NULL; /* set by best_level() */
 static int g_simd_level = 0;
 static int g_nthreads = 0;
 static int g_best_level = -1; /* what the CPU and this build support; -1: not probed yet */
 
-static size_t dtype_size(int dtype) {
-    switch (dtype) {
-    case WINIT_DT_FLOAT64: return 8;
-    case WINIT_DT_FLOAT16: case WINIT_DT_BFLOAT16: return 2;
-    default: return 4;
-    }
+int winit_fill_supported(int dist, int dtype) {
+    return winit_kernel_of(dist, dtype) >= 0;
 }
 
-int winit_fill_supported(int dist, int dtype) {
-    return dist >= 0 && dist < WINIT_N_DIST && dtype >= 0 && dtype < WINIT_N_DTYPE &&
-           winit_blocks_table_portable[dist][dtype] != NULL;
+static size_t dtype_size(const winit_fill_spec *s) {
+    return winit_kernel_infos[winit_kernel_of(s->dist, s->dtype)].itemsize;
 }
 
 static int best_level(void);
@@ -34,7 +32,7 @@ static int best_level(void);
 static void fill_range(const winit_fill_spec *s, void *out, uint64_t start, size_t n,
                        unsigned flags) {
     winit_blocks_fn fn = g_table[s->dist][s->dtype];
-    const size_t esz = dtype_size(s->dtype);
+    const size_t esz = dtype_size(s);
     const unsigned epb = s->dtype == WINIT_DT_FLOAT64 ? WINIT_EPB_F64 : WINIT_EPB_F32;
     unsigned char *o = (unsigned char *)out;
     unsigned char tmp[4 * 8];
@@ -74,32 +72,56 @@ void winit_fill_range(const winit_fill_spec *s, void *out, uint64_t start, size_
  * stage copy without gaining bandwidth. */
 #define WINIT_STREAM_MIN_BYTES ((size_t)8 << 20)
 
-static unsigned stream_flags(const winit_fill_spec *s, size_t total) {
+static unsigned stream_flags(const winit_fill_spec *s, const winit_fill_layout *L) {
     const int cheap = s->dist == WINIT_DIST_BITS || s->dist == WINIT_DIST_UNIFORM;
-    const size_t esz = dtype_size(s->dtype);
-    return cheap && esz >= 4 && total * esz >= WINIT_STREAM_MIN_BYTES ? WINIT_FILL_STREAM : 0;
+    const size_t esz = dtype_size(s);
+    return cheap && esz >= 4 && L->stride == 1 && L->nrows * L->len * esz >= WINIT_STREAM_MIN_BYTES
+               ? WINIT_FILL_STREAM : 0;
 }
 
-static void fill_slice(const winit_fill_spec *s, unsigned char *out, const uint64_t *row_start,
-                       size_t len, size_t e0, size_t e1, unsigned flags) {
-    const size_t esz = dtype_size(s->dtype);
+/* A strided run goes through an L1 stage of this many bytes. */
+#define WINIT_STAGE_BYTES 4096
+
+static void scatter(unsigned char *dst, const unsigned char *src, size_t n, size_t esz,
+                    int64_t stride) {
+    const ptrdiff_t step = (ptrdiff_t)stride * (ptrdiff_t)esz;
+    for (size_t i = 0; i < n; i++, dst += step, src += esz) memcpy(dst, src, esz);
+}
+
+/* Elements e0 .. e1-1 of the layout (row order). */
+static void fill_slice(const winit_fill_spec *s, unsigned char *out, const winit_fill_layout *L,
+                       size_t e0, size_t e1, unsigned flags) {
+    const size_t esz = dtype_size(s), len = L->len;
     while (e0 < e1) {
         size_t r = e0 / len, c = e0 % len;
         size_t k = len - c < e1 - e0 ? len - c : e1 - e0;
-        fill_range(s, out + e0 * esz, row_start[r] + c, k, flags);
+        const int64_t off = (L->row_off ? L->row_off[r] : (int64_t)(r * len)) + (int64_t)c * L->stride;
+        unsigned char *dst = out + off * (ptrdiff_t)esz;
+        if (L->stride == 1) {
+            fill_range(s, dst, L->row_start[r] + c, k, flags);
+        } else {
+            unsigned char stage[WINIT_STAGE_BYTES] __attribute__((aligned(64)));
+            const size_t per = WINIT_STAGE_BYTES / esz;
+            for (size_t i = 0; i < k; i += per) {
+                size_t m = k - i < per ? k - i : per;
+                fill_range(s, stage, L->row_start[r] + c + i, m, 0);
+                scatter(dst + (ptrdiff_t)i * L->stride * (ptrdiff_t)esz, stage, m, esz, L->stride);
+            }
+        }
         e0 += k;
     }
 }
 
-void winit_fill_region(const winit_fill_spec *s, void *out, const uint64_t *row_start,
-                       size_t nrows, size_t len, int nthreads) {
-    size_t total = nrows * len;
-    if (total == 0) return;
+void winit_fill_region(const winit_fill_spec *s, void *out, const winit_fill_layout *L,
+                       size_t e0, size_t e1, int nthreads) {
+    if (e1 <= e0 || winit_kernel_of(s->dist, s->dtype) < 0) return;
     if (g_best_level < 0) best_level(); /* before the threads start */
-    const unsigned flags = stream_flags(s, total);
+    const unsigned flags = stream_flags(s, L);
+    const size_t total = e1 - e0;
     int nt = nthreads > 0 ? nthreads : winit_get_num_threads();
+    if (nt > winit_max_threads()) nt = winit_max_threads();
     if (total < WINIT_PAR_MIN || nt <= 1) {
-        fill_slice(s, (unsigned char *)out, row_start, len, 0, total, flags);
+        fill_slice(s, (unsigned char *)out, L, e0, e1, flags);
         return;
     }
 #ifdef _OPENMP
@@ -108,21 +130,39 @@ void winit_fill_region(const winit_fill_spec *s, void *out, const uint64_t *row_
         int t = omp_get_thread_num(), T = omp_get_num_threads();
         /* contiguous shares, cut at multiples of 64 elements (whole cache lines) */
         size_t per = ((total + (size_t)T - 1) / (size_t)T + 63) & ~(size_t)63;
-        size_t e0 = (size_t)t * per, e1 = e0 + per;
-        if (e1 > total) e1 = total;
-        if (e0 < e1) fill_slice(s, (unsigned char *)out, row_start, len, e0, e1, flags);
+        size_t a = e0 + (size_t)t * per, b = a + per;
+        if (b > e1) b = e1;
+        if (a < b) fill_slice(s, (unsigned char *)out, L, a, b, flags);
     }
 #else
-    fill_slice(s, (unsigned char *)out, row_start, len, 0, total, flags);
+    fill_slice(s, (unsigned char *)out, L, e0, e1, flags);
 #endif
 }
 
-void winit_set_num_threads(int n) { g_nthreads = n > 0 ? n : 0; }
+/* ---- threads: never more than a sane multiple of the CPUs (an unchecked count
+ * makes libgomp crash or exit the process) ---- */
+
+int winit_max_threads(void) {
+#ifdef _OPENMP
+    int cpus = omp_get_num_procs();
+    int cap = 4 * (cpus > 0 ? cpus : 1);
+    return cap < 1024 ? cap : 1024;
+#else
+    return 1;
+#endif
+}
+
+void winit_set_num_threads(int n) {
+    const int cap = winit_max_threads();
+    g_nthreads = n <= 0 ? 0 : (n < cap ? n : cap);
+}
 
 int winit_get_num_threads(void) {
     if (g_nthreads > 0) return g_nthreads;
 #ifdef _OPENMP
-    return omp_get_max_threads();
+    int n = omp_get_max_threads(); /* OMP_NUM_THREADS, else the CPU count */
+    const int cap = winit_max_threads();
+    return n < 1 ? 1 : (n < cap ? n : cap);
 #else
     return 1;
 #endif
@@ -132,11 +172,6 @@ int winit_get_num_threads(void) {
 
 #if WINIT_X86_SIMD
 #include <cpuid.h>
-/* simd_avx2.c / simd_avx512.c: the same block fills compiled for those ISAs */
-const winit_blocks_fn (*winit_blocks_table_avx2_get(void))[WINIT_N_DTYPE];
-const winit_blocks_fn (*winit_blocks_table_avx512_get(void))[WINIT_N_DTYPE];
-void winit_f16_convert_avx2_ext(uint16_t *o, const float *y, size_t n);
-void winit_f16_convert_avx512_ext(uint16_t *o, const float *y, size_t n);
 
 static int cpu_has_f16c(void) {
     unsigned a, b, c, d;
@@ -163,9 +198,8 @@ static const winit_blocks_fn (*level_table(int level))[WINIT_N_DTYPE] {
     if (level == WINIT_SIMD_AVX2) return winit_blocks_table_avx2_get();
 #endif
     (void)level;
-    return winit_blocks_table_portable;
+    return winit_blocks_table_portable_get();
 }
-
 
 static int best_level(void) {
     if (g_best_level < 0) { /* benign race: every thread computes the same value */
@@ -212,7 +246,7 @@ long long winit_f16_mismatches(int level, uint32_t start, uint32_t count) {
         else if (level == WINIT_SIMD_AVX2) winit_f16_convert_avx2_ext(h, y, n);
         else
 #endif
-            f16_convert_portable(h, y, n);
+            winit_f16_convert_portable_ext(h, y, n);
         for (uint32_t k = 0; k < n; k++) bad += h[k] != winit_f32_to_f16(y[k]);
         u += n;
         count -= n;

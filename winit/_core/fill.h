@@ -4,17 +4,15 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "winit/element.h"
+#include "winit/kernels.h"
 
-enum { WINIT_DIST_BITS = 0, WINIT_DIST_UNIFORM = 1, WINIT_DIST_NORMAL = 2, WINIT_DIST_TRUNCNORM = 3,
-       WINIT_DIST_POLAR = 4, WINIT_N_DIST = 5 };
-enum { WINIT_DT_FLOAT32 = 0, WINIT_DT_FLOAT64 = 1, WINIT_DT_FLOAT16 = 2, WINIT_DT_BFLOAT16 = 3,
-       WINIT_DT_UINT32 = 4, WINIT_N_DTYPE = 5 };
-
+/* One fill: key, stream, which kernel, its parameters (the member FIELD of
+ * winit/kernels.h's list; winit._core.pack sets it, from one place). */
 typedef struct {
     uint32_t k0, k1;     /* Philox key */
     uint64_t stream;     /* counter words 2, 3 */
     int32_t dist, dtype;
+    winit_knone kn;      /* raw words */
     winit_affine_f32 af; /* uniform / normal */
     winit_affine_f64 ad;
     winit_tn_f32 tf;     /* truncated normal */
@@ -23,9 +21,17 @@ typedef struct {
     winit_polar_f64 pd;
 } winit_fill_spec;
 
+/* What Python learns of each kernel (winit._core.KERNELS): the list of kernels.h. */
+typedef struct {
+    const char *name;
+    int32_t dist, dtype, epb;
+    uint32_t itemsize, param_size, param_offset; /* offset: of FIELD in winit_fill_spec */
+} winit_kernel_info;
+extern const winit_kernel_info winit_kernel_infos[WINIT_N_KERNELS];
+
 /* The SIMD seam: fill nb whole Philox blocks b0 .. b0+nb-1 into out
- * (nb * elements-per-block values, any alignment). One per (dist, dtype) and SIMD
- * level (fill_blocks.h); every level produces the same bits as the portable one.
+ * (nb * elements-per-block values, any alignment). One per kernel and SIMD level
+ * (fill_blocks.h); every level produces the same bits as the portable one.
  * flags: WINIT_FILL_STREAM allows non-temporal stores (a large output that is not
  * read back soon); levels without them ignore it. */
 enum { WINIT_FILL_STREAM = 1 };
@@ -35,25 +41,50 @@ typedef void (*winit_blocks_fn)(const winit_fill_spec *s, uint64_t b0, size_t nb
 /* Is (dist, dtype) a supported combination? */
 int winit_fill_supported(int dist, int dtype);
 
-/* In both fills `out` must be aligned for the element type (4 bytes for float32 and
- * uint32, 8 for float64, 2 for float16/bfloat16); any further alignment is fine.
- * Elements start .. start+n-1 of the stream into out (single thread). */
+/* Elements start .. start+n-1 of the stream into out (single thread); out aligned for
+ * the element type (4 bytes for float32 and uint32, 8 for float64, 2 for float16 and
+ * bfloat16; any further alignment is fine). */
 void winit_fill_range(const winit_fill_spec *s, void *out, uint64_t start, size_t n);
 
-/* A rectangular region of a tensor: nrows runs of len elements, run r starting at
- * flat index row_start[r] and written to out + r*len elements. OpenMP threads
- * split the work; the bits do not depend on nthreads (<= 0: the default). */
-void winit_fill_region(const winit_fill_spec *s, void *out, const uint64_t *row_start,
-                       size_t nrows, size_t len, int nthreads);
+/* Where a fill's values go: nrows runs of len elements; run r is elements row_start[r]
+ * .. row_start[r] + len - 1 of the stream, and its element c goes to element
+ * row_off[r] + c * stride of out (in elements, may be negative; row_off NULL means
+ * r * len, i.e. out is the contiguous region). A tensor's block (region) has a run per
+ * row of the block; a strided output (a transposed or sliced view) has its own row_off
+ * and stride. Elements must not overlap, and must be aligned as above. */
+typedef struct {
+    const uint64_t *row_start;
+    const int64_t *row_off;
+    size_t nrows, len;
+    int64_t stride;
+} winit_fill_layout;
 
+/* Elements e0 .. e1-1 of the layout's nrows * len (in row order): OpenMP threads split
+ * them (nthreads <= 0: the default); the bits do not depend on the thread count, nor
+ * on how a caller cuts [0, nrows * len) into calls. */
+void winit_fill_region(const winit_fill_spec *s, void *out, const winit_fill_layout *L,
+                       size_t e0, size_t e1, int nthreads);
+
+/* Threads: 0 restores the default (OMP_NUM_THREADS or the CPU count, at most
+ * winit_max_threads()); n is clamped to [1, winit_max_threads()] (Python validates). */
 void winit_set_num_threads(int n);
 int winit_get_num_threads(void);
+int winit_max_threads(void);
 
 /* SIMD level in use: the best the CPU and build support unless capped. */
 enum { WINIT_SIMD_PORTABLE = 0, WINIT_SIMD_AVX2 = 1, WINIT_SIMD_AVX512 = 2 };
 int winit_simd_level(void);
 int winit_set_simd_level(int level); /* min(level, best available); returns it */
 int winit_simd_available(int level);
+
+/* Each level's block fills, [dist][dtype] (NULL where there is no kernel), and its
+ * float16 conversion: simd_portable.c, simd_avx2.c, simd_avx512.c. */
+const winit_blocks_fn (*winit_blocks_table_portable_get(void))[WINIT_N_DTYPE];
+const winit_blocks_fn (*winit_blocks_table_avx2_get(void))[WINIT_N_DTYPE];
+const winit_blocks_fn (*winit_blocks_table_avx512_get(void))[WINIT_N_DTYPE];
+void winit_f16_convert_portable_ext(uint16_t *o, const float *y, size_t n);
+void winit_f16_convert_avx2_ext(uint16_t *o, const float *y, size_t n);
+void winit_f16_convert_avx512_ext(uint16_t *o, const float *y, size_t n);
 
 /* Test hook: how many of the float32 bit patterns start .. start+count-1 (mod 2^32)
  * the float16 conversion of `level` maps differently from the header's

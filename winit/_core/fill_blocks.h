@@ -1,7 +1,7 @@
-/* fill_blocks.h -- the block fills: for each (dist, dtype), the function that fills nb
+/* fill_blocks.h -- the block fills: for each kernel of winit/kernels.h, the function that fills nb
  * whole Philox blocks. Written once, in plain C over the header set, so that gcc
  * vectorises it; included once per SIMD level with WINIT_SFX naming the copy
- * (fill.c: _portable; simd_avx2.c, simd_avx512.c: the same source under a target
+ * (simd_portable.c; simd_avx2.c, simd_avx512.c: the same source under a target
  * pragma, so every value is computed by the same operations at every level).
  *
  * Per chunk of WINIT_CHUNK blocks (L1-resident):
@@ -17,6 +17,7 @@
  *      for every input -- tests/test_simd.py).
  *   Output: straight into `out`, or (WINIT_FILL_STREAM and a level with
  *   WINIT_STREAM_COPY) into an L1 stage and from there with non-temporal stores. */
+#include <string.h>
 #include "fill.h"
 #include "simd_level.h" /* WINIT_FN, WINIT_CHUNK, layouts */
 
@@ -150,51 +151,24 @@ static inline void WINIT_FN(bf16_convert)(uint16_t *restrict o, const float *res
 #define WINIT_STREAM_FENCE(streaming) ((void)(streaming))
 #endif
 
-/* raw words; uniform / normal: P = the affine map; truncated normal: P = its constants */
-WINIT_BLOCKS(bits_u32, uint32_t, 4, winit_affine_f32, af, WINIT_NAT, WINIT_SPEC_NONE,
-             { for (int j = 0; j < 4; j++) o[4 * i + j] = w.v[j]; })
+/* One block fill per kernel of winit/kernels.h: BODY computes block i of the chunk with
+ * the kernel's block function; 16-bit kernels (CONV F16 / BF16) convert the float32
+ * values of the chunk with the level's conversion. */
+#define WINIT_CONVERT_F16 WINIT_F16_CONVERT
+#define WINIT_CONVERT_BF16 WINIT_FN(bf16_convert)
+#define WINIT_BLOCKS_CONV_NONE(NAME, T, EPB, PT, FIELD, L, SPEC, BLOCK) \
+    WINIT_BLOCKS(NAME, T, EPB, PT, FIELD, L, SPEC, { BLOCK(w, P, o + (EPB) * i); })
+#define WINIT_BLOCKS_CONV_F16(NAME, T, EPB, PT, FIELD, L, SPEC, BLOCK) \
+    WINIT_BLOCKS_H16(NAME, WINIT_CONVERT_F16, PT, FIELD, L, SPEC, { BLOCK(w, P, o + 4 * i); })
+#define WINIT_BLOCKS_CONV_BF16(NAME, T, EPB, PT, FIELD, L, SPEC, BLOCK) \
+    WINIT_BLOCKS_H16(NAME, WINIT_CONVERT_BF16, PT, FIELD, L, SPEC, { BLOCK(w, P, o + 4 * i); })
+#define WINIT_DEFINE_BLOCKS(NAME, DIST, DTYPE, PT, FIELD, T, EPB, BLOCK, CONV, LAYOUT, SPEC) \
+    WINIT_BLOCKS_CONV_##CONV(NAME, T, EPB, PT, FIELD, WINIT_##LAYOUT, WINIT_SPEC_##SPEC, BLOCK)
+WINIT_KERNELS(WINIT_DEFINE_BLOCKS)
 
-#define WINIT_UNIFORM_F32 { winit_block_uniform_f32(w, *P, o + 4 * i); }
-#define WINIT_NORMAL_F32 { winit_block_normal_f32(w, *P, o + 4 * i); }
-#define WINIT_TRUNCNORM_F32 { winit_block_truncnorm_f32(w, P, o + 4 * i); }
-
-WINIT_BLOCKS(uniform_f32, float, 4, winit_affine_f32, af, WINIT_NAT, WINIT_SPEC_NONE, WINIT_UNIFORM_F32)
-WINIT_BLOCKS(uniform_f64, double, 2, winit_affine_f64, ad, WINIT_SOA, WINIT_SPEC_NONE,
-             { winit_block_uniform_f64(w, *P, o + 2 * i); })
-WINIT_BLOCKS_H16(uniform_f16, WINIT_F16_CONVERT, winit_affine_f32, af, WINIT_NAT, WINIT_SPEC_NONE,
-                 WINIT_UNIFORM_F32)
-WINIT_BLOCKS_H16(uniform_bf16, WINIT_FN(bf16_convert), winit_affine_f32, af, WINIT_NAT, WINIT_SPEC_NONE,
-                 WINIT_UNIFORM_F32)
-
-WINIT_BLOCKS(normal_f32, float, 4, winit_affine_f32, af, WINIT_SOA, WINIT_SPEC_NONE, WINIT_NORMAL_F32)
-WINIT_BLOCKS(normal_f64, double, 2, winit_affine_f64, ad, WINIT_SOA, WINIT_SPEC_NONE,
-             { winit_block_normal_f64(w, *P, o + 2 * i); })
-WINIT_BLOCKS_H16(normal_f16, WINIT_F16_CONVERT, winit_affine_f32, af, WINIT_SOA, WINIT_SPEC_NONE,
-                 WINIT_NORMAL_F32)
-WINIT_BLOCKS_H16(normal_bf16, WINIT_FN(bf16_convert), winit_affine_f32, af, WINIT_SOA, WINIT_SPEC_NONE,
-                 WINIT_NORMAL_F32)
-
-WINIT_BLOCKS(truncnorm_f32, float, 4, winit_tn_f32, tf, WINIT_NAT, WINIT_SPEC_TN, WINIT_TRUNCNORM_F32)
-WINIT_BLOCKS(truncnorm_f64, double, 2, winit_tn_f64, td, WINIT_SOA, WINIT_SPEC_TN,
-             { winit_block_truncnorm_f64(w, P, o + 2 * i); })
-WINIT_BLOCKS_H16(truncnorm_f16, WINIT_F16_CONVERT, winit_tn_f32, tf, WINIT_NAT, WINIT_SPEC_TN,
-                 WINIT_TRUNCNORM_F32)
-WINIT_BLOCKS_H16(truncnorm_bf16, WINIT_FN(bf16_convert), winit_tn_f32, tf, WINIT_NAT, WINIT_SPEC_TN,
-                 WINIT_TRUNCNORM_F32)
-
-WINIT_BLOCKS(polar_f32, float, 4, winit_polar_f32, pf, WINIT_SOA, WINIT_SPEC_NONE,
-             { winit_block_polar_f32(w, P, o + 4 * i); })
-WINIT_BLOCKS(polar_f64, double, 2, winit_polar_f64, pd, WINIT_SOA, WINIT_SPEC_NONE,
-             { winit_block_polar_f64(w, P, o + 2 * i); })
-
-/* [dist][dtype], NULL where unsupported */
+/* [dist][dtype], NULL where there is no kernel */
+#define WINIT_TABLE_ENTRY(NAME, DIST, DTYPE, ...) [WINIT_DIST_##DIST][WINIT_DT_##DTYPE] = WINIT_FN(NAME),
 static const winit_blocks_fn WINIT_FN(winit_blocks_table)[WINIT_N_DIST][WINIT_N_DTYPE] = {
-    [WINIT_DIST_BITS] = {[WINIT_DT_UINT32] = WINIT_FN(bits_u32)},
-    [WINIT_DIST_UNIFORM] = {WINIT_FN(uniform_f32), WINIT_FN(uniform_f64), WINIT_FN(uniform_f16),
-                            WINIT_FN(uniform_bf16), NULL},
-    [WINIT_DIST_NORMAL] = {WINIT_FN(normal_f32), WINIT_FN(normal_f64), WINIT_FN(normal_f16),
-                           WINIT_FN(normal_bf16), NULL},
-    [WINIT_DIST_TRUNCNORM] = {WINIT_FN(truncnorm_f32), WINIT_FN(truncnorm_f64),
-                              WINIT_FN(truncnorm_f16), WINIT_FN(truncnorm_bf16), NULL},
-    [WINIT_DIST_POLAR] = {WINIT_FN(polar_f32), WINIT_FN(polar_f64), NULL, NULL, NULL},
+    WINIT_KERNELS(WINIT_TABLE_ENTRY)
 };
+#undef WINIT_TABLE_ENTRY

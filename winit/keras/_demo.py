@@ -23,7 +23,8 @@ import numpy as np
 import winit
 import winit.keras as wk
 
-from .._schemes import TRUNC2_STD, n_zeros
+from .._sampling import TRUNC2_STD
+from .._structured import n_zeros
 
 
 def build_model() -> keras.Model:

@@ -23,7 +23,8 @@ import numpy as np
 from .. import _validate as V
 from .._fans import DEFAULT_IN_AXIS, DEFAULT_OUT_AXIS
 from .._generator import Generator
-from .._schemes import REQUIRED, SCHEMES, Initializer as _WinitInitializer, Scheme
+from .._initializer import Initializer as _WinitInitializer
+from .._registry import REQUIRED, SCHEMES, Scheme
 
 __all__ = ["WinitInitializer", "CLASSES", "ALIAS_CLASSES", "seed_to_generator", "to_tensor"]
 
@@ -102,9 +103,7 @@ def seed_to_generator(seed: Any) -> Generator:
     """
     if isinstance(seed, keras.random.SeedGenerator):
         s0, s1 = (int(w) & 0xFFFFFFFF for w in keras.ops.convert_to_numpy(seed.next()))
-        g = Generator(s0)
-        g.__setstate__({**g.__getstate__(), "next_stream": s1})
-        return g
+        return Generator(s0).at_stream(s1)
     return Generator(seed)
 
 

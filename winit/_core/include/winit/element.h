@@ -46,27 +46,36 @@ WINIT_HD winit_u32x4 winit_block_bits(uint32_t k0, uint32_t k1, uint64_t stream,
 typedef struct { float loc, scale; } winit_affine_f32;
 typedef struct { double loc, scale; } winit_affine_f64;
 
-/* ---- one Philox block -> its elements, per distribution ---- */
+/* ---- one Philox block -> its elements, per distribution ----
+ * Every block function has the form (words, const parameters *, elements): the kernel
+ * list (kernels.h) calls them all alike. */
+
+/* raw words (the parameter struct of a kernel that has none) */
+typedef struct { int32_t unused; } winit_knone;
+WINIT_HD void winit_block_bits_u32(winit_u32x4 w, const winit_knone *p, uint32_t y[4]) {
+    (void)p;
+    for (int j = 0; j < 4; j++) y[j] = w.v[j];
+}
 
 /* uniform [low, high): loc = low, scale = high - low */
-WINIT_HD void winit_block_uniform_f32(winit_u32x4 w, winit_affine_f32 a, float y[4]) {
-    for (int j = 0; j < 4; j++) y[j] = fmaf(winit_u01_co_f32(w.v[j]), a.scale, a.loc);
+WINIT_HD void winit_block_uniform_f32(winit_u32x4 w, const winit_affine_f32 *a, float y[4]) {
+    for (int j = 0; j < 4; j++) y[j] = fmaf(winit_u01_co_f32(w.v[j]), a->scale, a->loc);
 }
-WINIT_HD void winit_block_uniform_f64(winit_u32x4 w, winit_affine_f64 a, double y[2]) {
-    for (int j = 0; j < 2; j++) y[j] = fma(winit_u01_co_f64(w.v[2 * j], w.v[2 * j + 1]), a.scale, a.loc);
+WINIT_HD void winit_block_uniform_f64(winit_u32x4 w, const winit_affine_f64 *a, double y[2]) {
+    for (int j = 0; j < 2; j++) y[j] = fma(winit_u01_co_f64(w.v[2 * j], w.v[2 * j + 1]), a->scale, a->loc);
 }
 
 /* normal: loc = mean, scale = std */
-WINIT_HD void winit_block_normal_f32(winit_u32x4 w, winit_affine_f32 a, float y[4]) {
+WINIT_HD void winit_block_normal_f32(winit_u32x4 w, const winit_affine_f32 *a, float y[4]) {
     float z[4];
     winit_box_muller_f32(winit_u01_oc_f32(w.v[0]), winit_u01_co_f32(w.v[1]), &z[0], &z[1]);
     winit_box_muller_f32(winit_u01_oc_f32(w.v[2]), winit_u01_co_f32(w.v[3]), &z[2], &z[3]);
-    for (int j = 0; j < 4; j++) y[j] = fmaf(z[j], a.scale, a.loc);
+    for (int j = 0; j < 4; j++) y[j] = fmaf(z[j], a->scale, a->loc);
 }
-WINIT_HD void winit_block_normal_f64(winit_u32x4 w, winit_affine_f64 a, double y[2]) {
+WINIT_HD void winit_block_normal_f64(winit_u32x4 w, const winit_affine_f64 *a, double y[2]) {
     double z[2];
     winit_box_muller_f64(winit_u01_oc_f64(w.v[0], w.v[1]), winit_u01_co_f64(w.v[2], w.v[3]), &z[0], &z[1]);
-    for (int j = 0; j < 2; j++) y[j] = fma(z[j], a.scale, a.loc);
+    for (int j = 0; j < 2; j++) y[j] = fma(z[j], a->scale, a->loc);
 }
 
 /* truncated normal: constants from winit_tn_setup_* */

@@ -1,0 +1,162 @@
+"""Orthogonal schemes: Haar-distributed (semi-)orthogonal matrices by a Householder QR
+of a standard normal matrix drawn from the call's stream, and the delta-orthogonal
+convolution kernel built on them. Not shardable: the QR couples every element."""
+from __future__ import annotations
+
+import math
+from typing import Any, cast
+
+import numpy as np
+
+from ._core import _core
+from ._fans import resolve_out_axes
+from ._plan import Plan, draw, finish
+from ._structured import single_axes
+
+__all__ = ["b_orthogonal", "b_delta_orthogonal", "haar"]
+
+
+_WY_BLOCK = 256
+_ROW_CHUNK = 256
+
+
+def _householder(B: np.ndarray[Any, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Row j of B (k, l) holds, in B[j, j:], the column LAPACK's ?geqrf would meet at
+    step j. Turn each into its Householder reflector exactly as ?larfg does (in
+    place: B[j, j+1:] becomes v[1:]); returns (tau, the sign of R[j, j])."""
+    k, l = B.shape
+    cplx = B.dtype.kind == "c"
+    j = np.arange(k)
+    alpha = B[j, j].astype(np.complex128 if cplx else np.float64)
+    xn2 = np.empty(k)
+    for r0 in range(0, k, _WY_BLOCK):
+        r1 = min(k, r0 + _WY_BLOCK)
+        tri = np.triu(B[r0:r1, r0 + 1:], 0)  # row r: B[r, r+1:]
+        parts = (tri.real, tri.imag) if cplx else (tri,)
+        xn2[r0:r1] = sum(np.einsum("ij,ij->i", t, t, dtype=np.float64) for t in parts)
+    ar = alpha.real
+    ai = alpha.imag if cplx else np.zeros(k)
+    trivial = (xn2 == 0) & (ai == 0)  # H = I, R[j, j] = alpha
+    beta = np.where(trivial, ar, -np.copysign(np.sqrt(ar * ar + ai * ai + xn2), ar))
+    safe = np.where(trivial, 1.0, beta)
+    tau = np.where(trivial, 0.0, (safe - alpha) / safe)
+    scale = np.where(trivial, 0.0, 1.0 / np.where(trivial, 1.0, alpha - beta))
+    scale = scale.astype(B.dtype)
+    for r0 in range(0, k, _WY_BLOCK):
+        r1 = min(k, r0 + _WY_BLOCK)
+        B[r0:r1, r0 + 1:] *= scale[r0:r1, None]
+    return tau.astype(B.dtype), np.where(beta < 0, -1.0, 1.0)
+
+
+def _form_q(M: np.ndarray[Any, Any], tau: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Q = H_0 H_1 ... H_{k-1} (l, k), F-order, from the reflectors stored below the
+    diagonal of M (l, k) (LAPACK ?orgqr), blocked with the compact WY form
+    H_j0..H_j1 = I - V T V^H so the work is matrix products (BLAS 3). The update runs
+    on Q^T (C-order), so every product and the subtraction stream rows."""
+    l, k = M.shape
+    Qt = np.zeros((k, l), M.dtype)  # Q^T
+    Qt[np.arange(k), np.arange(k)] = 1
+    for j0 in range(((k - 1) // _WY_BLOCK) * _WY_BLOCK, -1, -_WY_BLOCK):
+        j1 = min(k, j0 + _WY_BLOCK)
+        nb = j1 - j0
+        V = np.tril(M[j0:, j0:j1], -1)
+        V[np.arange(nb), np.arange(nb)] = 1
+        t = tau[j0:j1]
+        VhV = V.conj().T @ V
+        T = np.zeros((nb, nb), M.dtype)  # ?larft, forward columnwise
+        for i in range(nb):
+            T[i, i] = t[i]
+            if i:
+                T[:i, i] = -t[i] * (T[:i, :i] @ VhV[:i, i])
+        # Q_s <- (I - V T V^H) Q_s, transposed: Qt_s <- Qt_s - (Qt_s conj(V)) T^T V^T.
+        # Rows j0..j1 of Q_s (columns of Qt_s) are still those of the identity.
+        Qts = Qt[j0:, j0:]
+        Y = (Qts @ V.conj()) @ T.T
+        Vt = V.T
+        for r0 in range(0, Qts.shape[0], _ROW_CHUNK):  # the product stays in cache
+            Qts[r0:r0 + _ROW_CHUNK] -= Y[r0:r0 + _ROW_CHUNK] @ Vt
+    return cast("np.ndarray[Any, Any]", Qt.T)
+
+
+def haar(p: Plan, m: int, n: int, wdt: np.dtype[Any], stream: int) -> np.ndarray[Any, Any]:
+    """A C-order (m, n) matrix with orthonormal rows (m <= n) or columns (m > n), Haar
+    distributed: the Q of the QR (R's diagonal made positive) of a standard normal
+    (max, min) matrix A -- transposed when m <= n.
+
+    A is never formed. Householder QR of a Gaussian matrix meets, at step j, a column
+    that is again an independent standard normal vector (rotation invariance), so those
+    vectors are drawn directly (rows of one normal fill) and only Q is formed -- the
+    same distribution for half the flops (Stewart 1980). Explicitly, A = Q_raw R_raw
+    with R_raw = the upper triangle of the drawn matrix (transposed), diagonal -> beta."""
+    k, l = min(m, n), max(m, n)
+    B = _std_normal_matrix(p, (k, l), wdt, stream)
+    tau, d = _householder(B)
+    Q = _form_q(B.T, tau)  # (l, k), F-order: orthonormal columns
+    Q *= d.astype(Q.real.dtype)
+    return Q.T if m <= n else np.ascontiguousarray(Q)
+
+
+def _std_normal_matrix(p: Plan, shape: tuple[int, int], wdt: np.dtype[Any], stream: int) -> np.ndarray[Any, Any]:
+    """Standard (complex) normal (k, l) in the working dtype, from stream ``stream``."""
+    if wdt.kind == "c":
+        f = np.dtype(np.float32) if wdt == np.complex64 else np.dtype(np.float64)
+        return draw(p, _core.DIST_NORMAL, (0.0, math.sqrt(0.5)), (shape[0], 2 * shape[1]), f,
+                    stream).view(wdt)
+    return draw(p, _core.DIST_NORMAL, (0.0, 1.0), shape, wdt, stream)
+
+
+def _work_dtype(dt: np.dtype[Any]) -> np.dtype[Any]:
+    return dt if dt.itemsize >= 4 and dt.kind in "fc" else np.dtype(np.float32)
+
+
+def _orthogonal_matrix(p: Plan, rows: int, cols: int, gain: float) -> np.ndarray[Any, Any]:
+    s = p.stream()
+    wdt = _work_dtype(p.dtype)
+    if rows * cols == 0:
+        return np.zeros((rows, cols), p.dtype)
+    q = haar(p, rows, cols, wdt, s)
+    if gain != 1.0:
+        q *= q.real.dtype.type(gain)
+    return q if q.dtype == p.dtype else q.astype(p.dtype)
+
+
+def b_orthogonal(p: Plan) -> Any:
+    shape, gain = p.shape, p.params["gain"]
+    if len(shape) < 2:
+        raise ValueError(f"orthogonal needs a shape of rank >= 2 (a matrix). Received: "
+                         f"shape={shape}")
+    outs = resolve_out_axes(shape, *p.axes)
+    if len(outs) != 1:
+        raise ValueError(f"orthogonal needs a single output axis. Received: "
+                         f"out_axis={p.axes[1]!r}")
+    o = outs[0]
+    n_out = shape[o]
+    rest = math.prod(shape) // n_out if n_out else math.prod(shape[:o] + shape[o + 1:])
+    if o == len(shape) - 1:
+        w = _orthogonal_matrix(p, rest, n_out, gain).reshape(shape)
+    elif o == 0:
+        w = _orthogonal_matrix(p, n_out, rest, gain).reshape(shape)
+    else:
+        moved = shape[:o] + shape[o + 1:] + (n_out,)
+        w = np.ascontiguousarray(np.moveaxis(
+            _orthogonal_matrix(p, rest, n_out, gain).reshape(moved), -1, o))
+    return finish(p, w)
+
+
+def b_delta_orthogonal(p: Plan) -> Any:
+    shape = p.shape
+    if len(shape) not in (3, 4, 5):
+        raise ValueError(f"delta_orthogonal needs a 3-D, 4-D or 5-D shape (a convolution "
+                         f"kernel). Received: shape={shape}")
+    i_ax, o_ax = single_axes(p)
+    n_in, n_out = shape[i_ax], shape[o_ax]
+    if n_out < n_in:
+        raise ValueError(f"delta_orthogonal needs out >= in (fan_in <= fan_out). Received: "
+                         f"shape={shape} with in={n_in} (axis {i_ax}), out={n_out} (axis {o_ax})")
+    q = _orthogonal_matrix(p, n_in, n_out, p.params["gain"])  # (in, out), orthonormal rows
+    w = np.zeros(shape, p.dtype)
+    if w.size:
+        idx: list[int | slice] = [(n - 1) // 2 for n in shape]  # JAX's centre tap
+        idx[i_ax] = idx[o_ax] = slice(None)
+        w[tuple(idx)] = q if i_ax < o_ax else q.T
+    return finish(p, w)

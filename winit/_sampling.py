@@ -1,0 +1,205 @@
+"""The plain-fill schemes' samplers: ``(params, plan) -> Sample``, one fill of the C core
+(uniform, normal, truncated normal; the variance-scaling family through them) or a
+constant. Real dtypes fill the values; complex dtypes fill the interleaved (re, im)
+float pairs (a uniform disk, a complex normal, a radially truncated complex normal) and
+shift the real part. Everything here is arithmetic on parameters: no allocation."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from . import _validate as V
+from ._core import _core
+from ._plan import Plan, Sample, fill_of
+
+__all__ = ["uniform", "normal", "truncnorm", "truncnorm_params", "variance", "constant",
+           "TRUNC2_STD", "CTRUNC2_STD", "TRUNCNORM_MAX_SIGMA"]
+
+# std of the standard normal truncated to [-2, 2] (Keras, JAX)
+TRUNC2_STD = 0.87962566103423978
+# sqrt(E|z|^2) of the complex normal with E|z|^2 = 1 truncated to |z| <= 2: |z|^2 is Exp(1)
+# truncated at 4, whose mean is 1 - 4 e^-4 / (1 - e^-4). (JAX uses 0.95311164380491208
+# here, which leaves its E|w|^2 1.87% above the target variance.)
+CTRUNC2_STD = math.sqrt(1.0 - 4.0 * math.exp(-4.0) / -math.expm1(-4.0))
+# log Phi(b) ~ -b^2/2 must stay finite in float64 (the far-tail constants)
+TRUNCNORM_MAX_SIGMA = 1e150
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+_FLOAT64_MAX = float(np.finfo(np.float64).max)
+
+
+def _complex(dt: np.dtype[Any]) -> bool:
+    return dt.kind == "c"
+
+
+def _pairs_dtype(dt: np.dtype[Any]) -> np.dtype[Any]:
+    """The float dtype a fill computes in: the dtype itself, or a complex one's parts."""
+    if dt.kind != "c":
+        return dt
+    return np.dtype(np.float32) if dt == np.complex64 else np.dtype(np.float64)
+
+
+def _check_affine(dist: int, loc: float, scale: float, dt: np.dtype[Any]) -> None:
+    """loc + scale * x is computed in float32 for the float32 family: both must be
+    finite there (uniform's scale is high - low, which can overflow when both are finite)."""
+    limit = _FLOAT64_MAX if dt.itemsize == 8 and dt.kind == "f" or dt == np.complex128 \
+        else _FLOAT32_MAX
+    if abs(loc) <= limit and abs(scale) <= limit:
+        return
+    calc = "float64" if limit == _FLOAT64_MAX else "float32"
+    if dist == _core.DIST_UNIFORM:
+        raise ValueError(f"Arguments `low` and `high` must be finite in {calc} with a finite "
+                         f"range high - low. Received: low={loc!r}, high - low={scale!r}")
+    raise ValueError(f"Arguments `mean` and `std` must be finite in {calc}. "
+                     f"Received: mean={loc!r}, std={scale!r}")
+
+
+def uniform(low: float, high: float, dt: np.dtype[Any]) -> Sample:
+    """Uniform on [low, high); complex: uniform on the disk centred at (low+high)/2 with
+    the same E|w - centre|^2 = (high - low)^2 / 12 (radius (high - low) / sqrt(6))."""
+    if _complex(dt):
+        return Sample(fill_of(_core.DIST_POLAR, _pairs_dtype(dt),
+                              ((high - low) / math.sqrt(6.0), 0.0, 0)), shift=(low + high) / 2)
+    _check_affine(_core.DIST_UNIFORM, low, high - low, dt)
+    return Sample(fill_of(_core.DIST_UNIFORM, dt, (low, high - low)))
+
+
+def normal(mean: float, std: float, dt: np.dtype[Any]) -> Sample:
+    """N(mean, std^2); complex: mean + complex normal with E|z|^2 = std^2."""
+    if _complex(dt):
+        _check_affine(_core.DIST_NORMAL, 0.0, std / math.sqrt(2.0), dt)
+        return Sample(fill_of(_core.DIST_NORMAL, _pairs_dtype(dt), (0.0, std / math.sqrt(2.0))),
+                      shift=mean)
+    _check_affine(_core.DIST_NORMAL, mean, std, dt)
+    return Sample(fill_of(_core.DIST_NORMAL, dt, (mean, std)))
+
+
+def truncnorm_params(mean: Any, std: Any, lo: Any, hi: Any, bounds: str) -> tuple[Any, ...]:
+    """Validated (a, b, loc, scale, lo_abs, hi_abs): a, b standardised bounds."""
+    mean = V.real(mean, "mean")
+    std = V.real(std, "std", min_value=0.0, strict_min=True)
+    lo = V.real(lo, "lo", allow_inf=True)
+    hi = V.real(hi, "hi", allow_inf=True)
+    V.choice(bounds, "bounds", ("absolute", "std"))
+    if not lo < hi:
+        raise ValueError(f"Argument `lo` must be < `hi`. Received: lo={lo}, hi={hi}")
+    if bounds == "std":
+        a, b = lo, hi
+        lo_abs, hi_abs = mean + std * lo, mean + std * hi
+    else:
+        a, b = (lo - mean) / std, (hi - mean) / std
+        lo_abs, hi_abs = lo, hi
+    for v, name in ((a, "lo"), (b, "hi")):
+        if math.isfinite(v) and abs(v) > TRUNCNORM_MAX_SIGMA:
+            raise ValueError(f"Argument `{name}` is {abs(v):.3g} standard deviations from `mean`; "
+                             f"truncated_normal supports bounds within {TRUNCNORM_MAX_SIGMA:g} "
+                             f"std (or infinite). Received: {name}={lo if name == 'lo' else hi!r}")
+    return (a, b, mean, std, lo_abs, hi_abs)
+
+
+def truncnorm(tn: tuple[Any, ...], dt: np.dtype[Any]) -> Sample:
+    """Truncated normal, tn = (a, b, loc, scale, lo, hi) as ``truncnorm_params``.
+    Complex: loc + z, z complex normal with E|z|^2 = scale^2 before truncation, its
+    modulus truncated at b * scale (JAX's radial truncation; needs a == -b)."""
+    a, b, loc, scale, _, _ = tn
+    if _complex(dt):
+        if not (math.isinf(a) and math.isinf(b) and a < 0 < b) and \
+                abs(a + b) > 1e-12 * max(1.0, abs(b)):
+            raise ValueError("complex truncated_normal truncates the modulus |w - mean|, so the "
+                             "bounds must be symmetric about `mean`. Received: lo, hi = "
+                             f"mean + ({a * scale:g}, {b * scale:g})")
+        u = (b - a) / 2
+        cpar = 1.0 if math.isinf(u) else -math.expm1(-u * u)
+        return Sample(fill_of(_core.DIST_POLAR, _pairs_dtype(dt), (scale, cpar, 1)), shift=loc)
+    return Sample(fill_of(_core.DIST_TRUNCNORM, dt, tuple(float(x) for x in tn)))
+
+
+def variance(distribution: str, var: float, dt: np.dtype[Any]) -> Sample:
+    """Zero-mean values with E|w|^2 = var (real or complex alike)."""
+    if distribution == "uniform":
+        lim = math.sqrt(3.0 * var)
+        return uniform(-lim, lim, dt)
+    if distribution == "normal":
+        return normal(0.0, math.sqrt(var), dt)
+    std = math.sqrt(var) / (CTRUNC2_STD if _complex(dt) else TRUNC2_STD)
+    if std == 0.0:  # zero variance (scale 0): the degenerate truncated normal is 0
+        return normal(0.0, 0.0, dt)
+    return truncnorm(truncnorm_params(0.0, std, -2.0, 2.0, "std"), dt)
+
+
+def fan_variance(scale: float, mode: str, fans: tuple[int, int]) -> float:
+    """scale / n, n the fan of ``mode`` (0 for an empty tensor)."""
+    fan_in, fan_out = fans
+    denom = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2,
+             "fan_geo_avg": math.sqrt(fan_in * fan_out)}[mode]
+    return scale / denom if denom else 0.0
+
+
+def constant(value: Any, dt: np.dtype[Any], name: str = "value") -> Sample:
+    """``value`` in every element: complex only for complex dtypes; integers (and bool)
+    only when exactly representable."""
+    if isinstance(value, complex) and dt.kind != "c":
+        raise TypeError(f"Argument `{name}` is complex but dtype={dt}. Received: {name}={value!r}")
+    if dt.kind in "iub":
+        ok = not isinstance(value, complex) and math.isfinite(value) and value == int(value)
+        if ok:
+            info = (0, 1) if dt.kind == "b" else (np.iinfo(dt).min, np.iinfo(dt).max)
+            ok = info[0] <= int(value) <= info[1]
+        if not ok:
+            raise ValueError(f"Argument `{name}` must be exactly representable in dtype={dt}. "
+                             f"Received: {name}={value!r}")
+        return Sample(None, int(value))
+    return Sample(None, value)
+
+
+# ------------------------------------------------------------------ the schemes' samplers
+
+def s_uniform(p: dict[str, Any], c: Plan) -> Sample:
+    return uniform(p["low"], p["high"], c.dtype)
+
+
+def s_normal(p: dict[str, Any], c: Plan) -> Sample:
+    return normal(p["mean"], p["std"], c.dtype)
+
+
+def s_truncated_normal(p: dict[str, Any], c: Plan) -> Sample:
+    return truncnorm(truncnorm_params(p["mean"], p["std"], p["lo"], p["hi"], p["bounds"]), c.dtype)
+
+
+def s_variance_scaling(p: dict[str, Any], c: Plan) -> Sample:
+    assert c.fans is not None
+    return variance(p["distribution"], fan_variance(p["scale"], p["mode"], c.fans), c.dtype)
+
+
+def s_glorot_uniform(p: dict[str, Any], c: Plan) -> Sample:
+    assert c.fans is not None
+    return variance("uniform", fan_variance(p["gain"] ** 2, "fan_avg", c.fans), c.dtype)
+
+
+def s_glorot_normal(p: dict[str, Any], c: Plan) -> Sample:
+    assert c.fans is not None
+    return variance(p["distribution"], fan_variance(p["gain"] ** 2, "fan_avg", c.fans), c.dtype)
+
+
+def s_kaiming_uniform(p: dict[str, Any], c: Plan) -> Sample:
+    assert c.fans is not None
+    return variance("uniform", fan_variance(p["gain"] ** 2, p["mode"], c.fans), c.dtype)
+
+
+def s_kaiming_normal(p: dict[str, Any], c: Plan) -> Sample:
+    assert c.fans is not None
+    return variance(p["distribution"], fan_variance(p["gain"] ** 2, p["mode"], c.fans), c.dtype)
+
+
+def s_zeros(p: dict[str, Any], c: Plan) -> Sample:
+    return Sample(None, 0)
+
+
+def s_ones(p: dict[str, Any], c: Plan) -> Sample:
+    return Sample(None, 1)
+
+
+def s_constant(p: dict[str, Any], c: Plan) -> Sample:
+    return constant(p["value"], c.dtype)
