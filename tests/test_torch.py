@@ -25,21 +25,6 @@ import winit
 import winit.torch as wt
 
 ALPHA = 1e-6
-
-
-def _strided_out() -> bool:
-    """Does the engine take a non-contiguous out= (the contract of the issue "One engine,
-    many faces")? Until it does, the tests of non-contiguous tensors are expected to fail
-    with its ValueError -- winit.torch never copies through a temporary instead."""
-    try:
-        winit.zeros((4, 4), out=np.ones((4, 4), np.float32).T)
-    except ValueError:
-        return False
-    return True
-
-
-STRIDED = pytest.mark.xfail(not _strided_out(), raises=ValueError, strict=True,
-                            reason="the engine does not take a non-contiguous out= yet")
 DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16]
 EPS = {torch.float32: 2.0 ** -23, torch.float64: 2.0 ** -52, torch.float16: 2.0 ** -10,
        torch.bfloat16: 2.0 ** -7}
@@ -72,8 +57,7 @@ def untouched(layout, base, before):
     assert torch.equal(base[mask], before[mask])
 
 
-LAYOUTS = ["2d", "conv1d", "conv2d", "conv3d", pytest.param("transposed", marks=STRIDED),
-           pytest.param("slice", marks=STRIDED)]
+LAYOUTS = ["2d", "conv1d", "conv2d", "conv3d", "transposed", "slice"]
 
 # name -> (winit.torch call, torch.nn.init call, bounds(tensor) or None); both calls take
 # (tensor, generator)
@@ -185,8 +169,7 @@ SCHEMES = {  # winit.torch call -> the functional call it must equal bit for bit
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: str(d)[6:])
 @pytest.mark.parametrize("name", list(SCHEMES))
-@pytest.mark.parametrize("layout", ["2d", pytest.param("transposed", marks=STRIDED),
-                                    pytest.param("slice", marks=STRIDED)])
+@pytest.mark.parametrize("layout", ["2d", "transposed", "slice"])
 def test_bits_are_the_functional_api_in_torch_layout(name, dtype, layout):
     """The tensor holds exactly winit.<scheme>(shape, rng=seed, layout="torch") -- also
     a non-contiguous view (the same bits as a contiguous call)."""
@@ -226,7 +209,6 @@ def test_eye_is_torch_eye(shape, dtype):
     assert torch.equal(t, nn.init.eye_(torch.empty(shape, dtype=dtype)))
 
 
-@STRIDED
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.int64],
                          ids=lambda d: str(d)[6:])
 def test_eye_and_dirac_of_non_contiguous_views(dtype):
@@ -250,8 +232,7 @@ def test_dirac_is_torch_dirac(shape, groups, dtype):
 
 @pytest.mark.parametrize("dtype", EXACT_DTYPES + [torch.bool, torch.complex64],
                          ids=lambda d: str(d)[6:])
-@pytest.mark.parametrize("layout", ["2d", "conv3d", pytest.param("transposed", marks=STRIDED),
-                                    pytest.param("slice", marks=STRIDED)])
+@pytest.mark.parametrize("layout", ["2d", "conv3d", "transposed", "slice"])
 def test_zeros_ones_constant_are_torch(layout, dtype):
     if dtype in (torch.bool, torch.complex64) and layout != "2d":
         pytest.skip("one layout is enough")
@@ -269,7 +250,6 @@ def test_zeros_ones_constant_are_torch(layout, dtype):
     assert wt.constant_(t, torch.tensor(val)) is t and (t == val).all()
 
 
-@STRIDED
 def test_constant_fills_only_the_view():
     base = torch.full((10, 10), 7.0)
     wt.constant_(base[2:5, 3:8], 0.5)
