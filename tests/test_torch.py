@@ -432,6 +432,9 @@ ERRORS = [
     (lambda: wt.uniform_(torch.empty(3), 2.0, 1.0), ValueError, "`a` must be <= `b`"),
     (lambda: wt.trunc_normal_(torch.empty(3), a=1.0, b=1.0), ValueError, "`a` must be < `b`"),
     (lambda: wt.normal_(torch.empty(3), std=-1.0), ValueError, "normal_.*std"),
+    (lambda: wt.normal_(torch.empty(3), std=-1.0, generator=1), ValueError, "normal_.*std"),
+    (lambda: wt.init_(torch.empty(3, 3), winit.dirac(), generator=1), ValueError,
+     "init_.*rank"),
     (lambda: wt.normal_(torch.zeros(3).expand(4, 3)), ValueError, "single memory location"),
     (lambda: wt.constant_(torch.empty(3, dtype=torch.int32), 0.5), ValueError, "representable"),
 ]

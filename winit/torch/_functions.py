@@ -46,17 +46,24 @@ def _draw_seed(g: Any) -> int:
 
 def resolve_generator(generator: GeneratorLike, fn: str = "winit.torch") -> winit.Generator:
     """The winit generator a call uses (the frozen rule of this module's docstring)."""
+    g = _rng(generator, fn)
+    return g if isinstance(g, winit.Generator) else winit.Generator(g)
+
+
+def _rng(generator: GeneratorLike, fn: str) -> int | winit.Generator:
+    """``rng=`` for the functional call: an int seed stands for ``winit.Generator(seed)``
+    (stream 0: the same bits, and the engine keeps its key)."""
     if generator is None:
-        return winit.Generator(_draw_seed(torch.default_generator))
+        return _draw_seed(torch.default_generator)
     if isinstance(generator, winit.Generator):
         return generator
     if isinstance(generator, torch.Generator):
-        return winit.Generator(_draw_seed(generator))
+        return _draw_seed(generator)
     if isinstance(generator, (int, np.integer)) and not isinstance(generator, (bool, np.bool_)):
         if generator < 0:
             raise ValueError(f"{fn}(): Argument `generator` must be a non-negative int seed. "
                              f"Received: generator={generator}")
-        return winit.Generator(int(generator))
+        return int(generator)
     raise TypeError(f"{fn}(): Argument `generator` must be a winit.Generator, a "
                     "torch.Generator, an int seed or None. Received: generator of type "
                     f"{type(generator).__name__}")
@@ -113,7 +120,8 @@ def _fill(tensor: Any, name: str, params: dict[str, Any], generator: GeneratorLi
     Everything is checked before a seed is drawn from a torch generator."""
     scheme = winit.get_scheme(name)
     tg = target(tensor, fn, random=scheme.random)
-    if check:
+    draws = scheme.random and (generator is None or isinstance(generator, torch.Generator))
+    if check and draws:  # (otherwise the functional call checks before taking a stream)
         try:
             scheme.check(params)
         except (TypeError, ValueError) as e:
@@ -123,19 +131,21 @@ def _fill(tensor: Any, name: str, params: dict[str, Any], generator: GeneratorLi
         kw["layout"] = "torch"
     if scheme.random:
         # an empty tensor takes nothing from a torch generator (torch's own calls don't)
-        empty = tg.size == 0 and (generator is None or isinstance(generator, torch.Generator))
-        kw["rng"] = 0 if empty else resolve_generator(generator, fn)
+        kw["rng"] = 0 if draws and tg.size == 0 else _rng(generator, fn)
     kw["dtype"] = tg.dtype
-    if tg.region is not None and not scheme.shardable:
-        # orthogonal of a shard: the whole tensor on every rank (the same bits everywhere),
-        # then this rank's block -- a QR couples every element
-        part = scheme(tg.shape, device="cpu", **kw)[tg.region]
-        if tg.device == "cpu":
-            tg.out()[...] = part
+    try:
+        if tg.region is not None and not scheme.shardable:
+            # orthogonal of a shard: the whole tensor on every rank (the same bits
+            # everywhere), then this rank's block -- a QR couples every element
+            part = scheme(tg.shape, device="cpu", **kw)[tg.region]
+            if tg.device == "cpu":
+                tg.out()[...] = part
+            else:
+                tg.local.copy_(from_numpy(np.ascontiguousarray(part)))
         else:
-            tg.local.copy_(from_numpy(np.ascontiguousarray(part)))
-    else:
-        scheme(tg.shape, out=tg.out(), region=tg.region, device=tg.device, **kw)
+            scheme(tg.shape, out=tg.out(), region=tg.region, device=tg.device, **kw)
+    except (TypeError, ValueError) as e:  # the functional call's checks (nothing written)
+        raise type(e)(f"{fn}(): {e}") from None
     bump_version(tg.local)
     return tensor
 
