@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 da = pytest.importorskip("dask.array")
@@ -17,10 +17,9 @@ import dask
 import winit
 import winit.dask as wd
 
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow])
-DTYPES = ["float32", "float64", "float16", "bfloat16", "complex64", "complex128"]
-SHARDABLE = sorted(n for n, s in winit.SCHEMES.items() if s.shardable)
+from conftest import DTYPES, SHARDABLE, hypothesis_settings
+
+SETTINGS = hypothesis_settings(60)
 
 
 def params_of(name, dtype="float32"):

@@ -47,10 +47,29 @@ def test_every_page_is_in_a_toctree():
 
 def test_the_guides_the_issue_asks_for_are_there():
     for page in ("getting-started", "api", "gallery", "keras", "reproducibility", "gpu",
-                 "scale-out", "benchmarks", "reliability", "cli", "simd", "schemes/index",
+                 "scale-out", "benchmarks", "reliability", "cli", "simd", "architecture",
+                 "schemes/index",
                  "schemes/basic", "schemes/variance-scaling", "schemes/orthogonal",
                  "schemes/sparse", "schemes/identity", "schemes/constant"):
         assert (DOCS / f"{page}.md").is_file(), page
+
+
+def test_readme_layout_table_matches_the_tree():
+    """Every path the README's layout table names exists, and every file of the header
+    set and every Python module directly under winit/ is named in it."""
+    text = (ROOT / "README.md").read_text()
+    table = text[text.index("## Layout"):].split("\n\n")[1]
+    named = set(re.findall(r"`([^`]+)`", table))
+    for row in table.splitlines()[2:]:
+        for path in re.findall(r"`([^`]+)`", row.split("|")[1]):
+            assert (ROOT / path).exists(), path
+    headers = {p.name for p in (ROOT / "winit/_core/include/winit").glob("*.h")}
+    assert headers <= named, headers - named
+    modules = {p.name for p in (ROOT / "winit").glob("_*.py")} - {"__init__.py", "__main__.py"}
+    described = {m for m in modules if any(m in row for row in table.splitlines())}
+    engine = {"_plan.py", "_registry.py", "_catalog.py", "_sampling.py", "_structured.py",
+              "_orthogonal.py"}
+    assert engine <= described, engine - described
 
 
 def test_benchmarks_page_has_a_measured_table():

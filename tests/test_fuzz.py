@@ -24,7 +24,7 @@ EXAMPLES = int(os.environ.get("WINIT_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get(
     "WINIT_FUZZ_RANDOM"), suppress_health_check=list(HealthCheck), database=None)
 DOCUMENTED = (ValueError, TypeError, MemoryError)
-REAL = ["float32", "float64", "float16", "bfloat16"]
+from conftest import REAL
 COMPUTE = {"float32": np.float32, "float16": np.float32, "bfloat16": np.float32,
            "float64": np.float64}
 

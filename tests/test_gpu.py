@@ -84,7 +84,7 @@ def _random_schemes() -> list[str]:
     return names
 
 
-DTYPES = ["float32", "float64", "float16", "bfloat16", "complex64", "complex128"]
+from conftest import DTYPES
 SHAPES = [(1000, 1000), (3, 7, 11), (5, 1), (1,), (17, 33), (0, 3)]
 
 
@@ -351,6 +351,7 @@ def _time(fn, reps=5) -> float:
     return (time.perf_counter() - t0) / reps
 
 
+@pytest.mark.slow  # reads the clock: a figure for the notes, not a default check
 def test_throughput_vs_hbm_and_torch(capsys):
     """256M float32 elements (1 GiB): winit uniform/normal against the device's write
     bandwidth (cuMemsetD32 over the same bytes) and torch.randn / torch.rand. Target:

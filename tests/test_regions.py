@@ -8,17 +8,15 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import winit
 from winit._plan import bits
 
-SETTINGS = settings(max_examples=80, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow])
-DTYPES = ["float32", "float64", "float16", "bfloat16", "complex64", "complex128"]
-SHARDABLE = sorted(n for n, s in winit.SCHEMES.items() if s.shardable)
-NOT_SHARDABLE = sorted(n for n, s in winit.SCHEMES.items() if not s.shardable)
+from conftest import DTYPES, NOT_SHARDABLE, SHARDABLE, hypothesis_settings
+
+SETTINGS = hypothesis_settings(80)
 
 
 def same(part, whole, reg):

@@ -18,8 +18,7 @@ ALPHA = 1e-6
 Z = stats.norm.isf(ALPHA / 2)
 SHAPE = (256, 512)  # fan_in 256, fan_out 512: 131072 values
 FAN_IN, FAN_OUT = 256, 512
-REAL = ["float32", "float64", "float16", "bfloat16"]
-COMPLEX = ["complex64", "complex128"]
+from conftest import COMPLEX, REAL
 ALL = REAL + COMPLEX
 
 

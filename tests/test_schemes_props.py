@@ -6,17 +6,18 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import winit
 from winit._registry import REQUIRED
 
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow])
+from conftest import DTYPES as INEXACT
+from conftest import SHARDABLE, hypothesis_settings
+
+SETTINGS = hypothesis_settings(60)
 NAMES = sorted(winit.SCHEMES)
-DTYPES = ["float32", "float64", "float16", "bfloat16", "complex64", "complex128", "int32",
-          "uint8", "bool"]
+DTYPES = INEXACT + ["int32", "uint8", "bool"]
 
 finite = st.floats(-10, 10, allow_nan=False)
 nonneg = st.floats(0, 10, allow_nan=False)
@@ -118,7 +119,6 @@ def test_invalid_params_raise_the_documented_error(call, as_initializer):
     assert g.position == 0
 
 
-SHARDABLE = [n for n in NAMES if winit.SCHEMES[n].shardable]
 
 
 @st.composite

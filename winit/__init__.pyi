@@ -3,7 +3,7 @@ scheme registry -- do not edit; rerun the script (tests/test_lint.py checks it i
 from collections.abc import Sequence
 from typing import Any, Literal, TypeAlias, overload
 
-from numpy.typing import DTypeLike, NDArray
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from ._core._core import get_num_threads as get_num_threads
 from ._core._core import philox4x32 as philox4x32
@@ -115,11 +115,11 @@ def ones(
     layout: Layout = None,
 ) -> Any: ...
 
-# constant: Every element equal to `value`.
+# constant: Every element equal to `value` (or an array `value` broadcast to the shape).
 @overload
 def constant(
     shape: None = None,
-    value: complex = 0.0,
+    value: complex | ArrayLike = 0.0,
     *,
     dtype: DTypeLike = "float32",
     rng: RngLike = None,
@@ -132,7 +132,7 @@ def constant(
 @overload
 def constant(
     shape: ShapeLike,
-    value: complex = 0.0,
+    value: complex | ArrayLike = 0.0,
     *,
     dtype: DTypeLike = "float32",
     rng: RngLike = None,
@@ -147,7 +147,7 @@ def constant(
 @overload
 def constant(
     shape: ShapeLike,
-    value: complex = 0.0,
+    value: complex | ArrayLike = 0.0,
     *,
     dtype: DTypeLike = "float32",
     rng: RngLike = None,

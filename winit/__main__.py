@@ -2,17 +2,27 @@
 
 Commands: ``info`` (this installation), ``demo`` (the Keras main job,
 winit/keras/_demo.py), ``bench`` (winit/_bench.py), ``sample`` (one scheme's values,
-printed or saved to ``.npy``). ``COMMAND --help`` describes each. Bad arguments exit
-with status 2 and a one-line message, never a traceback."""
+printed or saved to ``.npy``). ``COMMAND --help`` describes each. Failures end with a
+one-line ``error:`` message naming the option and the value, never a traceback: exit
+status 2 for bad arguments, 1 when this machine cannot do it (memory, disk space, the
+output file, no GPU), 130 when interrupted (143 on SIGTERM); a partial output file is
+never left behind. ``WINIT_TRACEBACK=1`` shows the traceback of an unexpected error."""
 from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import json
 import math
 import os
+import signal
 import sys
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
+
+from ._cli_sample import EnvError, Terminated, UsageError, sample
+from ._cli_sample import prog as _prog
 
 EPILOG = """examples:
   winit info
@@ -21,10 +31,6 @@ EPILOG = """examples:
   winit bench --quick --no-keras --json
   winit demo --epochs 4
 """
-
-
-def _prog() -> str:
-    return "winit" if os.path.basename(sys.argv[0] or "") == "winit" else "python -m winit"
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -77,12 +83,12 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     s.add_argument("--out", metavar="FILE.npy",
                    help="save to this .npy file instead of printing (large arrays of "
                         "shardable schemes are written block by block, with a progress bar)")
-    s.add_argument("--block-mib", type=float, default=256.0, metavar="MIB",
+    s.add_argument("--block-mib", type=_block_mib, default=256.0, metavar="MIB",
                    help="with --out: write in blocks of about this many MiB (default 256)")
     s.add_argument("--full", action="store_true",
                    help="print every element (default: numpy's summary of large arrays)")
-    s.add_argument("--precision", type=int, default=None,
-                   help="digits printed after the decimal point (default: numpy's 8)")
+    s.add_argument("--precision", type=_precision, default=None,
+                   help="digits printed after the decimal point, 0 to 1000 (default: numpy's 8)")
     return p
 
 
@@ -92,24 +98,40 @@ def _shape(text: str) -> tuple[int, ...]:
     text = text.strip().strip("()[]")
     if not text:
         return ()
+    parts = text.split(",")
+    if len(parts) > 1 and parts[-1].strip() == "":
+        parts.pop()  # "3," is (3,), as in Python
     try:
-        dims = tuple(int(t) for t in text.split(",") if t.strip() != "")
+        dims = tuple(int(t) for t in parts)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"must be comma-separated non-negative ints such as 3,4; got {text!r}") from None
     if any(d < 0 for d in dims):
         raise argparse.ArgumentTypeError(f"dimensions must be non-negative; got {text!r}")
+    if len(dims) > 64:
+        raise argparse.ArgumentTypeError(f"at most 64 dimensions (numpy's limit); got {len(dims)}")
     return dims
 
 
-def _seed(text: str) -> int:
-    try:
-        v = int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a non-negative int; got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative int; got {text!r}")
-    return v
+def _number(parse: Callable[[str], Any], ok: Callable[[Any], bool], what: str
+            ) -> Callable[[str], Any]:
+    """An argparse type: ``parse(text)`` when it succeeds and ``ok`` holds, else an
+    error saying what is expected."""
+    def check(text: str) -> Any:
+        try:
+            v = parse(text)
+        except ValueError:
+            v = None
+        if v is None or not ok(v):
+            raise argparse.ArgumentTypeError(f"must be {what}; got {text!r}")
+        return v
+    return check
+
+
+_seed = _number(lambda t: int(t, 0), lambda v: v >= 0, "a non-negative int")
+_block_mib = _number(float, lambda v: math.isfinite(v) and v > 0,
+                     "a positive finite number of MiB")
+_precision = _number(int, lambda v: 0 <= v <= 1000, "an int from 0 to 1000")
 
 
 _FLOATS = {"inf": math.inf, "+inf": math.inf, "-inf": -math.inf, "nan": math.nan}
@@ -185,8 +207,21 @@ def info(as_json: bool = False) -> int:
         have = all(v is not None for v in deps.values())
         print(f"  {extra:6s} {'yes' if have else 'no ':3s}  " + ", ".join(
             f"{d} {v}" if v else f"{d} (missing)" for d, v in deps.items()))
+    print(_keras_line(report["keras"]))
     print(f"progress bars: {report['progress']}")
     return 0
+
+
+def _keras_line(k: dict[str, Any]) -> str:
+    """``winit info``'s Keras line: the backend ``import keras`` would load, where that
+    comes from and whether it imports (found without importing Keras)."""
+    if k["keras"] is None:
+        return "keras: not installed (pip install 'winit[keras]' for winit.keras)"
+    src = "Keras' default" if k["source"] == "default" else k["source"]
+    line = f"keras: {k['keras']}, backend {k['backend']} (from {src}): "
+    if k["installed"]:
+        return line + f"{k['package']} installed"
+    return line + f"NOT importable, `import keras` fails\n  {k['problem']}"
 
 
 def _version(dist: str) -> str:
@@ -197,126 +232,58 @@ def _version(dist: str) -> str:
         return "?"
 
 
-# ------------------------------------------------------------------ sample
-
-class _UsageError(Exception):
-    """A bad argument found after parsing: exit status 2 with this message."""
-
-
-def sample(a: argparse.Namespace) -> int:
-    import numpy as np
-
-    import winit
-    try:
-        spec = winit.get_scheme(a.scheme)
-    except ValueError:
-        raise _UsageError(
-            f"unknown scheme {a.scheme!r}; valid schemes: {', '.join(sorted(winit.SCHEMES))} "
-            f"(aliases: {', '.join(sorted(winit.ALIASES))})") from None
-    params = dict(a.param)
-    for bad, use in (("rng", "--seed"), ("seed", "--seed"), ("dtype", "--dtype"),
-                     ("device", "--device"), ("out", "--out"), ("shape", "--shape"),
-                     ("region", "winit.<scheme>(..., region=) in Python")):
-        if bad in params:
-            raise _UsageError(f"--param {bad}=... is not a scheme parameter; use {use}")
-    seed = a.seed
-    if seed is None and spec.random:
-        seed = winit.Generator(None).entropy  # Generator(entropy) has the same key
-    kw = dict(params, dtype=a.dtype, rng=seed, device=a.device)
-    if a.out and a.device == "cpu" and _save_blocks(spec, a.shape, kw, a.out, a.block_mib):
-        _report_seed(a, seed)
-        return 0
-    try:
-        arr = spec.fn(a.shape, **kw)
-    except (ValueError, TypeError) as e:
-        raise _UsageError(str(e)) from None
-    _report_seed(a, seed)
-    if hasattr(arr, "get"):  # a GPU array: the same bits, on the host
-        arr = arr.get()
-    arr = np.asarray(arr)
-    if a.out:
-        _save(arr, a.out)
-        return 0
-    opts: dict[str, Any] = {}
-    if a.full:
-        opts["threshold"] = sys.maxsize
-    if a.precision is not None:
-        opts["precision"] = a.precision
-    with np.printoptions(**opts):
-        print(arr)
-    return 0
-
-
-def _report_seed(a: argparse.Namespace, seed: int | None) -> None:
-    if a.seed is None and seed is not None:
-        print(f"{_prog()} sample: no --seed given; drew --seed {seed} (pass it to repeat "
-              "these values)", file=sys.stderr)
-
-
-def _npy_path(path: str) -> str:
-    return path if path.endswith(".npy") else path + ".npy"
-
-
-def _bf16_note(dtype: Any, path: str) -> None:
-    if str(dtype) == "bfloat16":
-        print(f"note: {path} holds bfloat16 as raw 2-byte values (.npy has no bfloat16): "
-              "np.load(path).view(ml_dtypes.bfloat16)", file=sys.stderr)
-
-
-def _save(arr: Any, path: str) -> None:
-    import numpy as np
-    path = _npy_path(path)
-    np.save(path, arr)
-    _bf16_note(arr.dtype, path)
-    print(f"wrote {path}: shape {arr.shape}, {arr.dtype}", file=sys.stderr)
-
-
-def _save_blocks(spec: Any, shape: tuple[int, ...], kw: dict[str, Any], path: str,
-                 block_mib: float) -> Any:
-    """A large array of a shardable scheme, written to ``path`` block by block along
-    axis 0 (each block generated with ``region=`` straight into the memory-mapped
-    file: the tensor is never held in memory). Returns None when the array is small
-    or the scheme is not shardable (the caller then generates it whole)."""
-    import numpy as np
-
-    from winit import _progress
-    from winit import _validate as V
-    try:
-        dt = V.dtype(kw["dtype"], spec.dtypes)
-        full = V.shape(shape)
-    except (ValueError, TypeError) as e:
-        raise _UsageError(str(e)) from None
-    nbytes = math.prod(full) * dt.itemsize
-    if not spec.shardable or len(full) == 0 or nbytes <= block_mib * 2**20 or full[0] < 2:
-        return None
-    # validate every argument on an empty block first (same errors as the whole call)
-    try:
-        spec.fn(full, region=(slice(0, 0),), **kw)
-    except (ValueError, TypeError) as e:
-        raise _UsageError(str(e)) from None
-    row = nbytes // full[0]
-    step = max(1, int(block_mib * 2**20 // max(row, 1)))
-    path = _npy_path(path)
-    mm = np.lib.format.open_memmap(path, mode="w+", dtype=dt, shape=full)
-    starts = range(0, full[0], step)
-    with _progress.progress(len(starts), f"writing {os.path.basename(path)}",
-                            unit="block") as bar:
-        for i in starts:
-            j = min(i + step, full[0])
-            spec.fn(full, region=(slice(i, j),), out=mm[i:j], **kw)
-            bar.update()
-    mm.flush()
-    del mm
-    _bf16_note(dt, path)
-    print(f"wrote {path}: shape {full}, {dt}, {len(starts)} blocks", file=sys.stderr)
-    return path
-
-
 # ------------------------------------------------------------------ main
 
+def _one_line(msg: object) -> str:
+    return " ".join(str(msg).split())
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """SIGTERM raises Terminated in the main thread, so a partial output is removed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise Terminated()
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old if old is not None else signal.SIG_DFL)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; returns its exit status (0 ok, 1 failed, 2 bad arguments)."""
+    """Run one command; returns its exit status: 0 ok, 1 this machine cannot do it,
+    2 bad arguments, 130 interrupted, 143 terminated (SIGTERM)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    sub = f"{_prog()} {argv[0] if argv else ''}".strip()
+    with _sigterm_raises():
+        try:
+            return _main(argv)
+        except UsageError as e:
+            print(f"usage: {sub} ... (see {sub} --help)\n{sub}: error: {_one_line(e)}",
+                  file=sys.stderr)
+            return 2
+        except EnvError as e:
+            print(f"{sub}: error: {_one_line(e)}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print(f"{sub}: interrupted", file=sys.stderr)
+            return 130
+        except Terminated:
+            print(f"{sub}: terminated (SIGTERM)", file=sys.stderr)
+            return 143
+        except Exception as e:
+            if os.environ.get("WINIT_TRACEBACK"):
+                raise
+            print(f"{sub}: error: {type(e).__name__}: {_one_line(e)} (unexpected; "
+                  "WINIT_TRACEBACK=1 shows the traceback)", file=sys.stderr)
+            return 1
+
+
+def _main(argv: list[str]) -> int:
     if argv and argv[0] == "bench":
         from ._bench import main as bench
         return bench(argv[1:])
@@ -330,48 +297,66 @@ def main(argv: list[str] | None = None) -> int:
         a = parser.parse_args(argv)
     except SystemExit as e:  # argparse: --help/--version (0) or a usage error (2)
         return int(e.code or 0)
-    try:
-        if a.command == "info":
-            return info(as_json=a.json)
-        if a.command == "sample":
-            return sample(a)
-    except _UsageError as e:
-        sub = f"{parser.prog} {a.command}"
-        print(f"usage: {sub} ... (see {sub} --help)\n{sub}: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    if a.command == "info":
+        return info(as_json=a.json)
+    if a.command == "sample":
+        return sample(a)
     parser.print_help(sys.stderr)
     return 2
 
 
 DEMO_NEEDS = {"keras": "keras", "sklearn": "scikit-learn"}
-BACKEND_PACKAGE = {"jax": "jax", "torch": "torch", "tensorflow": "tensorflow"}
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        v = 0
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive int; got {text!r}")
+    return v
 
 
 def _demo(argv: list[str]) -> int:
     """python -m winit demo: train a small Keras model with winit initializers on
     scikit-learn's digits, save it, reload it in a fresh process (winit/keras/_demo.py)."""
-    import argparse
     import importlib.util
-    import os
-    p = argparse.ArgumentParser(prog="python -m winit demo", description=_demo.__doc__)
-    p.add_argument("--backend", choices=sorted(BACKEND_PACKAGE),
+
+    from ._config import KERAS_BACKENDS, _installed
+    p = argparse.ArgumentParser(prog=f"{_prog()} demo", description=_demo.__doc__)
+    p.add_argument("--backend", choices=("jax", "tensorflow", "torch"),
                    help="Keras backend (default: $KERAS_BACKEND, else jax)")
-    p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--epochs", type=_positive_int, default=12, help="training epochs (12)")
     p.add_argument("--out", metavar="DIR", help="keep the saved model and data in DIR")
     p.add_argument("--quiet", action="store_true", help="no per-epoch lines")
     p.add_argument("--reload", nargs=3, metavar=("MODEL", "X", "OUT"), help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     # the backend is fixed when keras is first imported: pin it before that
+    source = "--backend" if a.backend else "KERAS_BACKEND" if os.environ.get(
+        "KERAS_BACKEND") else None
     backend = a.backend or os.environ.get("KERAS_BACKEND") or "jax"
-    os.environ["KERAS_BACKEND"] = backend
-    need = dict(DEMO_NEEDS, **{backend: BACKEND_PACKAGE.get(backend, backend)})
-    missing = [pkg for mod, pkg in need.items() if importlib.util.find_spec(mod) is None]
+    missing = [pkg for mod, pkg in DEMO_NEEDS.items() if importlib.util.find_spec(mod) is None]
     if missing:
-        print(f"python -m winit demo needs {', '.join(missing)}: install the demo extra, "
-              f"pip install -e \".[demo]\" (Keras, jax, scikit-learn)", file=sys.stderr)
-        return 1
+        raise EnvError(f"the demo needs {', '.join(missing)}: install the demo extra, "
+                        "pip install -e \".[demo]\" (Keras, jax, scikit-learn)")
+    package = KERAS_BACKENDS.get(backend)
+    if package is None or not _installed(package):
+        what = ("is not installed" if package else
+                f"is not a Keras backend (one of {', '.join(KERAS_BACKENDS)})")
+        have = ", ".join(b for b in ("jax", "torch", "tensorflow") if _installed(b)) or "none"
+        raise EnvError(f"the Keras backend {backend!r} (from {source or 'the default'}) "
+                        f"{what}; pass --backend with an installed one (installed: {have})")
+    os.environ["KERAS_BACKEND"] = backend
+    if a.out is not None and not a.reload:
+        if os.path.exists(a.out) and not os.path.isdir(a.out):
+            raise UsageError(f"--out {a.out!r} is not a directory")
+        try:
+            os.makedirs(a.out, exist_ok=True)
+        except OSError as e:
+            raise EnvError(f"--out {a.out}: {e.strerror or e}") from None
+        if not os.access(a.out, os.W_OK):
+            raise EnvError(f"--out {a.out}: the directory is not writable")
     from .keras import _demo as demo
     if a.reload:
         demo.reload_and_predict(*a.reload)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 import numpy as np
 
 import winit
+from winit import _bench_calls
 from winit._core import _core
 
 
@@ -125,8 +126,6 @@ def run(sizes: tuple[int, ...] = (1 << 20, 1 << 24), threads: tuple[int, ...] = 
                             _print_row(rows[-1], bar.write)
                         bar.update()
                     winit.set_num_threads(0)
-    if as_json:
-        print(json.dumps(dict(simd=levels, rows=rows), indent=1))
     return rows
 
 
@@ -161,36 +160,69 @@ def main(argv: list[str] | None = None) -> int:
                    help="only the Keras section: winit.keras vs Keras' own initializers on a "
                         "(4096, 4096) float32 kernel, one subprocess per backend")
     p.add_argument("--no-keras", action="store_true", help="skip the Keras section")
+    p.add_argument("--calls", action="store_true",
+                   help="only the small-calls and whole-model sections (per-call overhead vs "
+                        "numpy and torch; GPT-2 small vs torch's in-place init)")
+    p.add_argument("--no-calls", action="store_true", help="skip the small-calls section")
     p.add_argument("--torch", action="store_true",
                    help="only the torch section: winit.torch vs torch.nn.init on a (4096, 4096) "
                         "float32 tensor, and whole-model init (GPT-2 small, a LLaMA-style 1B)")
     p.add_argument("--no-torch", action="store_true",
                    help="skip the torch section (--no-peers skips it too)")
     a = p.parse_args(argv)
-    threads = tuple(int(t) for t in a.threads.split(","))
-    if a.torch:
-        torch_run(threads, a.quick, a.json)
-        return 0
+    threads = _counts(p, "--threads", a.threads)
+    doc: dict[str, Any] = {}  # --json: one document of every section run
     if a.keras:
-        keras_run(as_json=a.json)
-        return 0
+        doc["keras"] = keras_run(as_json=a.json)
+    elif a.calls:
+        doc.update(_bench_calls.run(threads, as_json=a.json))
+    elif a.torch:
+        doc["torch"] = torch_run(threads, a.quick, a.json)
+    else:
+        doc.update(_main_sections(a, p, threads))
+    if a.json:
+        print(json.dumps(doc, indent=1))
+    return 0
+
+
+def _counts(p: Any, opt: str, text: str) -> tuple[int, ...]:
+    """A comma-separated list of positive ints, or a usage error naming the option."""
+    try:
+        vals = tuple(int(float(v)) for v in text.split(","))
+    except (ValueError, OverflowError):
+        vals = ()
+    if not vals or min(vals) < 1:
+        p.error(f"argument {opt}: must be comma-separated positive ints; got {text!r}")
+    return vals
+
+
+def _main_sections(a: Any, p: Any, threads: tuple[int, ...]) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
     levels = a.simd.split(",") if a.simd else None
     for lv in levels or ():
         if lv not in _core.SIMD_LEVELS:
             p.error(f"unknown SIMD level {lv!r}; one of {', '.join(_core.SIMD_LEVELS)}")
-    sizes = ((1 << 20,) if a.quick else
-             tuple(int(float(s)) for s in a.sizes.split(",")) if a.sizes else (1 << 20, 1 << 24))
+    for opt, text, valid in (("--dists", a.dists, tuple(FNS)),
+                             ("--dtypes", a.dtypes, ("float32", "float64"))):
+        for v in text.split(","):
+            if v not in valid:
+                p.error(f"argument {opt}: unknown {v!r}; one of {', '.join(valid)}")
+    sizes = ((1 << 20,) if a.quick else _counts(p, "--sizes", a.sizes) if a.sizes else
+             (1 << 20, 1 << 24))
     if not a.json:
         print(f"winit {winit.__version__}  SIMD levels {', '.join(levels or _core.simd_available())}  "
               f"(ns/element per level  |  peer ns/element (ratio = peer / best winit level))")
-    run(sizes=sizes, threads=tuple(int(t) for t in a.threads.split(",")),
-        dists=tuple(a.dists.split(",")), dtypes=tuple(a.dtypes.split(",")), levels=levels,
-        peers=not a.no_peers, as_json=a.json)
+    doc["simd"] = list(levels or _core.simd_available())
+    doc["rows"] = run(sizes=sizes, threads=threads, dists=tuple(a.dists.split(",")),
+                      dtypes=tuple(a.dtypes.split(",")), levels=levels, peers=not a.no_peers,
+                      as_json=a.json)
+    if not a.no_calls:
+        doc.update(_bench_calls.run(threads, as_json=a.json))
     if not a.no_keras:
-        keras_run(as_json=a.json)
+        doc["keras"] = keras_run(as_json=a.json)
     if not (a.no_torch or a.no_peers):  # the torch section is all comparison with a peer
-        torch_run(threads, a.quick, a.json)
-    return 0
+        doc["torch"] = torch_run(threads, a.quick, a.json)
+    return doc
 
 
 def torch_run(threads: tuple[int, ...] = (1, 2), quick: bool = False,
@@ -235,8 +267,6 @@ def keras_run(backends: tuple[str, ...] = KERAS_BACKENDS, size: int = 4096,
                 bar.update()
             elif not as_json and b != "tensorflow":
                 bar.write(f"  {b}: not installed, skipped")
-    if as_json:
-        print(json.dumps(dict(keras=results), indent=1))
     return results
 
 

@@ -106,9 +106,13 @@ _bounds = R.choice("absolute", "std")
 zeros = _register("zeros", [], sample=S.s_zeros, random=False, dtypes=R.ANY_DTYPES,
                   summary="All zeros.")
 ones = _register("ones", [], sample=S.s_ones, random=False, dtypes=R.ANY_DTYPES, summary="All ones.")
-constant = _register("constant", [P("value", 0.0, R.number, "the fill value (real or complex)")],
+constant = _register("constant", [P("value", 0.0, R.value,
+                                       "the fill value: a real or complex number, or an array "
+                                       "broadcast to the shape")],
                      sample=S.s_constant, aliases=("full",), random=False, dtypes=R.ANY_DTYPES,
-                     positional=True, summary="Every element equal to `value`.")
+                     positional=True,
+                     summary="Every element equal to `value` (or an array `value` broadcast to "
+                             "the shape).")
 
 
 def _low_high(p: dict[str, Any]) -> None:
@@ -118,7 +122,7 @@ def _low_high(p: dict[str, Any]) -> None:
 
 
 def _lo_hi(p: dict[str, Any]) -> None:
-    S.truncnorm_params(p["mean"], p["std"], p["lo"], p["hi"], p["bounds"])
+    S._standardised(p["mean"], p["std"], p["lo"], p["hi"], p["bounds"])
 
 
 uniform = _register(

@@ -14,7 +14,8 @@ import numpy as np
 if TYPE_CHECKING:
     from typing_extensions import TypeIs
 
-__all__ = ["compute_fans", "calculate_gain", "resolve_axes", "LAYOUTS", "NONLINEARITIES"]
+__all__ = ["compute_fans", "fans_of", "calculate_gain", "resolve_axes", "LAYOUTS",
+           "NONLINEARITIES"]
 
 LAYOUTS = ("keras", "torch")
 DEFAULT_IN_AXIS = -2
@@ -129,6 +130,19 @@ def compute_fans(shape: Sequence[int], in_axis: int | Sequence[int] = DEFAULT_IN
     used = set(ins) | set(outs) | set(batch)
     rf = math.prod(n for d, n in enumerate(shape) if d not in used)
     return math.prod(shape[d] for d in ins) * rf, math.prod(shape[d] for d in outs) * rf
+
+
+def fans_of(shape: tuple[int, ...], axes: tuple[Any, Any, Any, str | None]) -> tuple[int, int]:
+    """``compute_fans`` of a validated shape and axis arguments (the plan's), with the
+    default Keras and torch layouts computed directly."""
+    in_axis, out_axis, batch_axis, layout = axes
+    if len(shape) >= 2 and in_axis == DEFAULT_IN_AXIS and out_axis == DEFAULT_OUT_AXIS and \
+            batch_axis == ():
+        rf = math.prod(shape[2:]) if layout == "torch" else math.prod(shape[:-2])
+        if layout == "torch":
+            return shape[1] * rf, shape[0] * rf
+        return shape[-2] * rf, shape[-1] * rf
+    return compute_fans(shape, in_axis, out_axis, batch_axis, layout)
 
 
 NONLINEARITIES = ("linear", "identity", "conv1d", "conv2d", "conv3d", "conv_transpose1d",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ._fans import check_axis, check_layout
 from ._generator import Generator
 from ._plan import check_device, check_rng, plan, run
@@ -19,9 +21,15 @@ def _json(v: Any) -> Any:
         return [_json(x) for x in v]
     if isinstance(v, complex):
         return {"real": v.real, "imag": v.imag}
+    if isinstance(v, np.ndarray):  # an array constant: nested lists
+        if v.dtype.kind == "c":
+            return {"real": v.real.tolist(), "imag": v.imag.tolist()}
+        return v.tolist()
     if isinstance(v, Generator):
         st = v.__getstate__()
         return {"generator": dict(st, spawn_key=list(st["spawn_key"]))}
+    if isinstance(v, dict):
+        return {k: _json(x) for k, x in v.items()}
     return v
 
 
@@ -98,7 +106,7 @@ class Initializer:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Initializer):
             return NotImplemented
-        return self.spec is other.spec and self.params == other.params
+        return self.spec is other.spec and _json(self.params) == _json(other.params)
 
     __hash__ = None  # type: ignore[assignment]
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import _validate as V
 from ._core import _core
-from ._fans import compute_fans
+from ._fans import fans_of
 from ._generator import Generator, as_generator
 from ._registry import Scheme, check_axes
 
@@ -132,7 +132,8 @@ def plan(spec: Scheme, shape: Any, params: dict[str, Any], dtype: Any = "float32
     arguments) were validated already (an Initializer's)."""
     shape = V.shape(shape)
     dt = V.dtype(dtype, spec.dtypes)
-    device = device if device == "cpu" else check_device(device)
+    if device != "cpu":
+        device = check_device(device)
     reg = None if region is None else V.region(region, shape)
     if reg is not None and reg == tuple((0, n) for n in shape):
         reg = None  # the whole tensor
@@ -145,22 +146,23 @@ def plan(spec: Scheme, shape: Any, params: dict[str, Any], dtype: Any = "float32
     if device == "cpu":
         if out is not None:
             V.out_array(out, rshape, dt)
-        else:
-            V.allocatable(rshape, dt)
-    axes = (in_axis, out_axis, batch_axis, layout) if checked else \
-        check_axes(in_axis, out_axis, batch_axis, layout)
-    if not checked:
-        params = spec.check(params)
-    if spec.random:
-        key, gen = _key_and_gen(rng)
+        elif V.MEMORY is not None and math.prod(rshape) * dt.itemsize > V.MEMORY:
+            V.allocatable(rshape, dt)  # the MemoryError
+    if checked:
+        axes = (in_axis, out_axis, batch_axis, layout)
     else:
+        axes = check_axes(in_axis, out_axis, batch_axis, layout)
+        params = spec.check(params) if params or spec.params else params
+    if not spec.random:
         check_rng(rng)  # validated, unused
-        key, gen = None, None
-    fans = compute_fans(shape, *axes) if spec.fans else None
-    p = Plan(spec, params, shape, reg, rshape, dt, device, out, key, gen, axes, fans, None)
-    if spec.sample is not None:
-        p = p._replace(sample=spec.sample(params, p))
-    return p
+        key = gen = None
+    elif type(rng) is int and rng >= 0:
+        key, gen = seed_key(rng), None
+    else:
+        key, gen = _key_and_gen(rng)
+    fans = fans_of(shape, axes) if spec.fans else None
+    sample = None if spec.sample is None else spec.sample(params, dt, fans, shape)
+    return Plan(spec, params, shape, reg, rshape, dt, device, out, key, gen, axes, fans, sample)
 
 
 # ------------------------------------------------------------------ run
@@ -172,22 +174,30 @@ def run(p: Plan) -> Any:
     if s is None:
         assert p.scheme.build is not None
         return p.scheme.build(p)
-    if p.device != "cpu" and s.fill is not None and p.dtype.kind != "c":
+    if p.device == "cpu":
+        return _run_cpu(p, s)
+    if s.fill is not None and p.dtype.kind != "c":
         return _run_cuda(p, s)
-    if p.device != "cpu":  # constants and complex: computed on the host, then uploaded
-        return finish(p, _run_cpu(p._replace(device="cpu", out=None), s))
-    return _run_cpu(p, s)
+    # constants and complex: computed on the host, then uploaded
+    return finish(p, _run_cpu(p._replace(device="cpu", out=None), s))
 
 
 def _run_cpu(p: Plan, s: Sample, stream: int | None = None) -> Any:
     arr = p.out
+    if s.fill is None:  # a constant
+        if arr is None and type(s.value) is int and s.value == 0:  # (not -0.0)
+            return np.zeros(p.rshape, p.dtype)
+        if arr is None:
+            arr = np.empty(p.rshape, p.dtype)
+        value = s.value
+        if isinstance(value, np.ndarray) and p.region is not None:  # the block of the whole
+            value = np.broadcast_to(value, p.shape)[p.slices]
+        arr[...] = value
+        return arr
     if arr is None:
         arr = np.empty(p.rshape, p.dtype)  # before the stream: a failed allocation takes none
-    if s.fill is None:
-        arr[...] = s.value
-        return arr
     if stream is None:
-        stream = p.stream()
+        stream = p.gen.stream() if p.gen is not None else 0
     if p.dtype.kind != "c":
         s.fill.run(arr, p.key, stream, None if p.region is None else rows(p.shape, p.region)[1])
         return arr
@@ -240,9 +250,13 @@ _FILLS: dict[tuple[Any, ...], Any] = {}
 
 
 def fill_of(dist: int, dt: np.dtype[Any], params: tuple[float, ...]) -> Any:
-    """The ``_core.Fill`` of (dist, dtype, params), cached: packing a truncated normal's
-    constants costs tens of µs. The key tells 0.0 from -0.0 (their fills differ)."""
-    key = (dist, dt, params, tuple(math.copysign(1.0, x) for x in params if x == 0.0))
+    """The ``_core.Fill`` of (dist, dtype, params). A truncated normal's is cached:
+    packing its constants costs tens of µs (the others' a tenth of one)."""
+    if dist != _core.DIST_TRUNCNORM:
+        return _core.Fill(dist, DT_CODE[dt], params)
+    key: tuple[Any, ...] = (dt, params)
+    if 0.0 in params:  # -0.0 == 0.0, but their fills differ
+        key += tuple(math.copysign(1.0, x) for x in params)
     f = _FILLS.get(key)
     if f is None:
         if len(_FILLS) >= 256:

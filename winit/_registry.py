@@ -5,7 +5,7 @@ A scheme is one of two kinds:
 
 - a *plain fill* (``sample`` set): its values are one fill of the C core -- uniform,
   normal, truncated normal (the variance-scaling family included) -- or a constant
-  (zeros, ones, constant). ``sample(params, plan)`` returns the ``Sample`` of the call;
+  (zeros, ones, constant). ``sample(params, dtype, fans, shape)`` returns the ``Sample`` of the call;
   the plan engine (``winit._plan``) runs it on the CPU or the GPU.
 - a *structured* scheme (``build`` set): orthogonal, delta-orthogonal, sparse,
   identity, dirac; ``build(plan)`` assembles the result from fills of the same engine.
@@ -25,7 +25,7 @@ from . import _validate as V
 from ._fans import DEFAULT_IN_AXIS, DEFAULT_OUT_AXIS, check_axis, check_layout
 
 if TYPE_CHECKING:
-    from ._plan import Plan, Sample
+    from ._plan import Plan, Sample  # noqa: F401
 
 __all__ = ["Scheme", "Param", "SCHEMES", "ALIASES", "REQUIRED", "get_scheme"]
 
@@ -48,20 +48,19 @@ REQUIRED: Any = _Required()  # default of a parameter that has none (sparse_init
 # TypeError naming the parameter and the value received.
 
 
-def finite(v: Any, name: str) -> float:
-    return V.real(v, name)
+finite: Callable[[Any, str], float] = V.real
 
 
 def nonneg(v: Any, name: str) -> float:
-    return V.real(v, name, min_value=0.0)
+    return V.real(v, name, False, 0.0)
 
 
 def positive(v: Any, name: str) -> float:
-    return V.real(v, name, min_value=0.0, strict_min=True)
+    return V.real(v, name, False, 0.0, True)
 
 
 def bound(v: Any, name: str) -> float:
-    return V.real(v, name, allow_inf=True)
+    return V.real(v, name, True)
 
 
 def unit_interval(v: Any, name: str) -> float:
@@ -90,6 +89,36 @@ def shift(v: Any, name: str) -> int | tuple[int, ...]:
             raise ValueError(f"Argument `{name}` must hold ints of magnitude < 2**63. "
                              f"Received: {name}={v!r}")
     return s
+
+
+def value(v: Any, name: str) -> Any:
+    """A constant: a real or complex scalar (``number``), or an array of them -- a numpy
+    array, a (nested) list or tuple, anything with ``__array__`` (a framework's tensor) --
+    as a read-only numpy array (0-d: the scalar). No NaN; {"real": x, "imag": y} is read
+    as complex (get_config's JSON form, for scalars and nested lists alike)."""
+    if isinstance(v, dict) and set(v) == {"real", "imag"} and not all(
+            isinstance(x, (list, tuple)) for x in v.values()):
+        return number(v, name)
+    if isinstance(v, (int, float, complex, np.number, bool, np.bool_, str)) or v is None:
+        return number(v, name)
+    try:
+        if isinstance(v, dict) and set(v) == {"real", "imag"}:
+            a = np.asarray(v["real"], dtype=np.float64) + 1j * np.asarray(v["imag"], np.float64)
+        else:
+            a = np.asarray(v)
+    except (ValueError, TypeError) as e:
+        raise TypeError(f"Argument `{name}` must be a number or an array of numbers. "
+                        f"Received: {name}={v!r} ({e})") from None
+    if a.dtype.kind not in "biufc":
+        raise TypeError(f"Argument `{name}` must be a number or an array of numbers. "
+                        f"Received: {name} of type {type(v).__name__} and dtype {a.dtype}")
+    if a.dtype.kind in "fc" and np.isnan(a).any():
+        raise ValueError(f"Argument `{name}` must not hold NaN. Received: {name}={v!r}")
+    if a.ndim == 0:
+        return number(a.item(), name)
+    a = np.array(a)  # a copy the caller cannot change
+    a.flags.writeable = False
+    return a
 
 
 def number(v: Any, name: str) -> float | complex:
@@ -127,6 +156,9 @@ AXIS_DEFAULTS: dict[str, Any] = {"in_axis": DEFAULT_IN_AXIS, "out_axis": DEFAULT
 
 def check_axes(in_axis: Any, out_axis: Any, batch_axis: Any, layout: Any
                ) -> tuple[Any, Any, Any, str | None]:
+    if type(in_axis) is int and type(out_axis) is int and batch_axis == () and (
+            layout is None or layout == "torch" or layout == "keras"):
+        return in_axis, out_axis, (), layout  # the common case
     return (check_axis(in_axis, "in_axis"), check_axis(out_axis, "out_axis"),
             check_axis(batch_axis, "batch_axis"), check_layout(layout))
 
@@ -153,8 +185,8 @@ class Scheme:
     Attributes:
         name: canonical name (``"glorot_uniform"``); ``aliases``: other names.
         params: the scheme's own parameters (``Param``), in signature order.
-        sample: plain fills: ``(params, plan) -> Sample``; ``build``: structured schemes,
-            ``plan -> result``. Exactly one is set.
+        sample: plain fills: ``(params, dtype, fans, shape) -> Sample``; ``build``:
+            structured schemes, ``plan -> result``. Exactly one is set.
         random: takes a stream of ``rng`` (deterministic schemes ignore ``rng``).
         axes: reads ``in_axis``/``out_axis``/``batch_axis``/``layout`` (these are then
             bound parameters of its initializers and keys of its config).
@@ -166,7 +198,8 @@ class Scheme:
     """
     name: str
     params: tuple[Param, ...]
-    sample: Callable[[dict[str, Any], Plan], Sample] | None = field(default=None, repr=False)
+    sample: Callable[[dict[str, Any], np.dtype[Any], tuple[int, int] | None, tuple[int, ...]],
+                     Sample] | None = field(default=None, repr=False)
     build: Callable[[Plan], Any] | None = field(default=None, repr=False)
     aliases: tuple[str, ...] = ()
     random: bool = True
@@ -179,6 +212,10 @@ class Scheme:
     summary: str = ""
     doc: str = field(default="", repr=False)
     fn: Callable[..., Any] = field(default=None, repr=False)  # type: ignore[assignment]
+    _names: frozenset[str] = field(default=frozenset(), init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_names", frozenset(p.name for p in self.params))
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -203,7 +240,7 @@ class Scheme:
         """Validate and normalise this scheme's own parameters (missing -> default).
         The one place scheme parameters are checked: functions, Initializer,
         from_config and every face come through here."""
-        if len(params) > len(self.params) or not params.keys() <= set(self.param_names):
+        if not params.keys() <= self._names:
             unknown = set(params) - set(self.param_names)
             raise TypeError(f"{self.name}() got unexpected argument(s) "
                             f"{', '.join(sorted(map(repr, unknown)))}; its parameters are "

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import _validate as V
 from ._core import _core
-from ._plan import Plan, Sample, fill_of
+from ._plan import Sample, fill_of
 
 __all__ = ["uniform", "normal", "truncnorm", "truncnorm_params", "variance", "constant",
            "TRUNC2_STD", "CTRUNC2_STD", "TRUNCNORM_MAX_SIGMA"]
@@ -41,11 +41,15 @@ def _pairs_dtype(dt: np.dtype[Any]) -> np.dtype[Any]:
     return np.dtype(np.float32) if dt == np.complex64 else np.dtype(np.float64)
 
 
+# the largest finite value of the dtype a fill computes in, per output dtype
+_CALC_MAX = {dt: _FLOAT64_MAX if dt.itemsize == 8 and dt.kind == "f" or dt == np.complex128
+             else _FLOAT32_MAX for dt in V.REAL_DTYPES + V.COMPLEX_DTYPES}
+
+
 def _check_affine(dist: int, loc: float, scale: float, dt: np.dtype[Any]) -> None:
     """loc + scale * x is computed in float32 for the float32 family: both must be
     finite there (uniform's scale is high - low, which can overflow when both are finite)."""
-    limit = _FLOAT64_MAX if dt.itemsize == 8 and dt.kind == "f" or dt == np.complex128 \
-        else _FLOAT32_MAX
+    limit = _CALC_MAX[dt]
     if abs(loc) <= limit and abs(scale) <= limit:
         return
     calc = "float64" if limit == _FLOAT64_MAX else "float32"
@@ -83,6 +87,11 @@ def truncnorm_params(mean: Any, std: Any, lo: Any, hi: Any, bounds: str) -> tupl
     lo = V.real(lo, "lo", allow_inf=True)
     hi = V.real(hi, "hi", allow_inf=True)
     V.choice(bounds, "bounds", ("absolute", "std"))
+    return _standardised(mean, std, lo, hi, bounds)
+
+
+def _standardised(mean: float, std: float, lo: float, hi: float, bounds: str) -> tuple[Any, ...]:
+    """``truncnorm_params`` of values validated each on its own."""
     if not lo < hi:
         raise ValueError(f"Argument `lo` must be < `hi`. Received: lo={lo}, hi={hi}")
     if bounds == "std":
@@ -126,7 +135,7 @@ def variance(distribution: str, var: float, dt: np.dtype[Any]) -> Sample:
     std = math.sqrt(var) / (CTRUNC2_STD if _complex(dt) else TRUNC2_STD)
     if std == 0.0:  # zero variance (scale 0): the degenerate truncated normal is 0
         return normal(0.0, 0.0, dt)
-    return truncnorm(truncnorm_params(0.0, std, -2.0, 2.0, "std"), dt)
+    return truncnorm(_standardised(0.0, std, -2.0, 2.0, "std"), dt)
 
 
 def fan_variance(scale: float, mode: str, fans: tuple[int, int]) -> float:
@@ -137,9 +146,35 @@ def fan_variance(scale: float, mode: str, fans: tuple[int, int]) -> float:
     return scale / denom if denom else 0.0
 
 
-def constant(value: Any, dt: np.dtype[Any], name: str = "value") -> Sample:
-    """``value`` in every element: complex only for complex dtypes; integers (and bool)
-    only when exactly representable."""
+def constant(value: Any, dt: np.dtype[Any], name: str = "value",
+             shape: tuple[int, ...] | None = None) -> Sample:
+    """``value`` in every element -- or, an array, broadcast to ``shape`` (numpy rules: its
+    shape matches the trailing dimensions, or is 1 there). Complex only for complex
+    dtypes; integers (and bool) only when exactly representable; a finite value must stay
+    finite in ``dt``."""
+    if isinstance(value, np.ndarray):
+        if shape is not None:
+            try:
+                np.broadcast_shapes(value.shape, shape)
+            except ValueError:
+                raise ValueError(f"Argument `{name}` of shape {value.shape} does not broadcast to "
+                                 f"the shape {shape} (its shape must match the trailing "
+                                 "dimensions)") from None
+            if np.broadcast_shapes(value.shape, shape) != shape:
+                raise ValueError(f"Argument `{name}` of shape {value.shape} would broadcast "
+                                 f"{shape} to {np.broadcast_shapes(value.shape, shape)}")
+        if value.dtype.kind == "c" and dt.kind != "c":
+            raise TypeError(f"Argument `{name}` is complex but dtype={dt}. Received: {name} of "
+                            f"dtype {value.dtype}")
+        if dt.kind in "iub":
+            info = (0, 1) if dt.kind == "b" else (np.iinfo(dt).min, np.iinfo(dt).max)
+            ok = value.dtype.kind in "iub" or bool(np.all(np.isfinite(value)) and np.all(
+                value == np.round(value)))
+            if not ok or value.size and not (info[0] <= value.min() and value.max() <= info[1]):
+                raise ValueError(f"Argument `{name}` must be exactly representable in dtype={dt}. "
+                                 f"Received: {name}={value!r}")
+            return Sample(None, value.astype(dt))
+        return Sample(None, _finite_in(value, dt, name))
     if isinstance(value, complex) and dt.kind != "c":
         raise TypeError(f"Argument `{name}` is complex but dtype={dt}. Received: {name}={value!r}")
     if dt.kind in "iub":
@@ -151,55 +186,83 @@ def constant(value: Any, dt: np.dtype[Any], name: str = "value") -> Sample:
             raise ValueError(f"Argument `{name}` must be exactly representable in dtype={dt}. "
                              f"Received: {name}={value!r}")
         return Sample(None, int(value))
-    return Sample(None, value)
+    return Sample(None, _finite_in(value, dt, name))
+
+
+def _finite_in(value: Any, dt: np.dtype[Any], name: str) -> Any:
+    """``value`` (scalar or array) in ``dt``: a finite value that would round to +-inf
+    there is a ValueError naming the largest finite value of ``dt``."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        conv = np.asarray(value).astype(dt)
+    parts = (np.asarray(value).real, np.asarray(value).imag) if dt.kind == "c" else (np.asarray(value),)
+    cparts = (conv.real, conv.imag) if dt.kind == "c" else (conv,)
+    for a, c in zip(parts, cparts):
+        bad = np.isfinite(a) & ~np.isfinite(c.astype(np.float64))
+        if np.any(bad):
+            big = float(np.finfo(dt).max)
+            raise ValueError(f"Argument `{name}` is not representable in dtype={dt}: "
+                             f"{a[bad].flat[0].item()!r} rounds to infinity (its largest finite value "
+                             f"is {big:.7g}). Received: {name}={value!r}")
+    return value
 
 
 # ------------------------------------------------------------------ the schemes' samplers
 
-def s_uniform(p: dict[str, Any], c: Plan) -> Sample:
-    return uniform(p["low"], p["high"], c.dtype)
+def s_uniform(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
+       shape: tuple[int, ...]) -> Sample:
+    return uniform(p["low"], p["high"], dt)
 
 
-def s_normal(p: dict[str, Any], c: Plan) -> Sample:
-    return normal(p["mean"], p["std"], c.dtype)
+def s_normal(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
+       shape: tuple[int, ...]) -> Sample:
+    return normal(p["mean"], p["std"], dt)
 
 
-def s_truncated_normal(p: dict[str, Any], c: Plan) -> Sample:
-    return truncnorm(truncnorm_params(p["mean"], p["std"], p["lo"], p["hi"], p["bounds"]), c.dtype)
+def s_truncated_normal(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
+       shape: tuple[int, ...]) -> Sample:
+    return truncnorm(_standardised(p["mean"], p["std"], p["lo"], p["hi"], p["bounds"]), dt)
 
 
-def s_variance_scaling(p: dict[str, Any], c: Plan) -> Sample:
-    assert c.fans is not None
-    return variance(p["distribution"], fan_variance(p["scale"], p["mode"], c.fans), c.dtype)
+def s_variance_scaling(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
+       shape: tuple[int, ...]) -> Sample:
+    assert fans is not None
+    return variance(p["distribution"], fan_variance(p["scale"], p["mode"], fans), dt)
 
 
-def s_glorot_uniform(p: dict[str, Any], c: Plan) -> Sample:
-    assert c.fans is not None
-    return variance("uniform", fan_variance(p["gain"] ** 2, "fan_avg", c.fans), c.dtype)
+def s_glorot_uniform(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
+       shape: tuple[int, ...]) -> Sample:
+    assert fans is not None
+    return variance("uniform", fan_variance(p["gain"] ** 2, "fan_avg", fans), dt)
 
 
-def s_glorot_normal(p: dict[str, Any], c: Plan) -> Sample:
-    assert c.fans is not None
-    return variance(p["distribution"], fan_variance(p["gain"] ** 2, "fan_avg", c.fans), c.dtype)
+def s_glorot_normal(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
+       shape: tuple[int, ...]) -> Sample:
+    assert fans is not None
+    return variance(p["distribution"], fan_variance(p["gain"] ** 2, "fan_avg", fans), dt)
 
 
-def s_kaiming_uniform(p: dict[str, Any], c: Plan) -> Sample:
-    assert c.fans is not None
-    return variance("uniform", fan_variance(p["gain"] ** 2, p["mode"], c.fans), c.dtype)
+def s_kaiming_uniform(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
+       shape: tuple[int, ...]) -> Sample:
+    assert fans is not None
+    return variance("uniform", fan_variance(p["gain"] ** 2, p["mode"], fans), dt)
 
 
-def s_kaiming_normal(p: dict[str, Any], c: Plan) -> Sample:
-    assert c.fans is not None
-    return variance(p["distribution"], fan_variance(p["gain"] ** 2, p["mode"], c.fans), c.dtype)
+def s_kaiming_normal(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
+       shape: tuple[int, ...]) -> Sample:
+    assert fans is not None
+    return variance(p["distribution"], fan_variance(p["gain"] ** 2, p["mode"], fans), dt)
 
 
-def s_zeros(p: dict[str, Any], c: Plan) -> Sample:
+def s_zeros(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
+       shape: tuple[int, ...]) -> Sample:
     return Sample(None, 0)
 
 
-def s_ones(p: dict[str, Any], c: Plan) -> Sample:
+def s_ones(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
+       shape: tuple[int, ...]) -> Sample:
     return Sample(None, 1)
 
 
-def s_constant(p: dict[str, Any], c: Plan) -> Sample:
-    return constant(p["value"], c.dtype)
+def s_constant(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
+       shape: tuple[int, ...]) -> Sample:
+    return constant(p["value"], dt, shape=shape)

@@ -18,7 +18,14 @@ INT64_MAX = (1 << 63) - 1
 
 
 def shape(value: Any, name: str = "shape") -> tuple[int, ...]:
-    """A tuple of non-negative ints (an int means 1-D)."""
+    """A tuple of non-negative ints (an int means 1-D), each and their product < 2**63."""
+    if type(value) is tuple:  # the common case, checked in a few operations
+        for d in value:
+            if type(d) is not int or not 0 <= d <= INT64_MAX:
+                break
+        else:
+            if len(value) < 2 or len(value) <= 64 and math.prod(value) <= INT64_MAX:
+                return value
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         value = (value,)
     try:
@@ -35,7 +42,13 @@ def shape(value: Any, name: str = "shape") -> tuple[int, ...]:
         if d < 0:
             raise ValueError(f"Argument `{name}` must be a tuple of non-negative ints. "
                              f"Received: {name}={value!r}")
+        if d > INT64_MAX:
+            raise ValueError(f"Argument `{name}` has a dimension of {d}, more than an array can "
+                             f"index (2**63 - 1). Received: {name}={value!r}")
         out.append(d)
+    if len(out) > 64:  # numpy >= 2's limit
+        raise ValueError(f"Argument `{name}` has {len(out)} dimensions; numpy arrays have at "
+                         f"most 64. Received: {name}={tuple(out)!r}")
     n = math.prod(out)
     if n > INT64_MAX:
         raise ValueError(f"Argument `{name}`={tuple(out)} has {n} elements, more than an "
@@ -43,9 +56,18 @@ def shape(value: Any, name: str = "shape") -> tuple[int, ...]:
     return tuple(out)
 
 
+_DTYPES: dict[Any, np.dtype[Any]] = {}  # what np.dtype made of a hashable value, cached
+
+
 def dtype(value: Any, allowed: tuple[Any, ...] = REAL_DTYPES + COMPLEX_DTYPES, name: str = "dtype") -> np.dtype[Any]:
     """A numpy dtype among ``allowed`` (names, numpy types and ml_dtypes.bfloat16)."""
     dt: np.dtype[Any] | None
+    try:
+        dt = _DTYPES.get(value)
+    except TypeError:  # unhashable
+        dt = None
+    if dt is not None and dt in allowed:
+        return dt
     try:
         if isinstance(value, str) and value.lower() == "bfloat16":
             dt = BFLOAT16
@@ -59,12 +81,17 @@ def dtype(value: Any, allowed: tuple[Any, ...] = REAL_DTYPES + COMPLEX_DTYPES, n
     if dt not in allowed:
         raise TypeError(f"Argument `{name}` must be one of "
                         f"{', '.join(str(d) for d in allowed)}. Received: {name}={value!r}")
+    if isinstance(value, (str, type, np.dtype)) and len(_DTYPES) < 256:
+        _DTYPES[value] = dt
     return dt
 
 
-def real(value: Any, name: str, *, allow_inf: bool = False, min_value: float | None = None,
+def real(value: Any, name: str, allow_inf: bool = False, min_value: float | None = None,
          strict_min: bool = False) -> float:
     """A real number (Python or numpy int/float, not bool) as a Python float."""
+    if type(value) is float and -math.inf < value < math.inf and (
+            min_value is None or value > min_value or value == min_value and not strict_min):
+        return value  # the common case
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"Argument `{name}` must be a real number. "
                         f"Received: {name}={value!r} of type {type(value).__name__}")
@@ -141,14 +168,14 @@ def _physical_memory() -> int | None:
         return None
 
 
-_MEMORY = _physical_memory()
+MEMORY = _physical_memory()  # bytes, or None where unknown
 
 
 def allocatable(shape_: tuple[int, ...], dt: np.dtype[Any]) -> None:
     """Refuse, before allocating, a request larger than this machine's memory (with
     overcommit, numpy would succeed and the OS kill the process while filling)."""
     nbytes = math.prod(shape_) * dt.itemsize
-    mem = _MEMORY
+    mem = MEMORY
     if mem is not None and nbytes > mem:
         raise MemoryError(f"shape {shape_} of {dt} needs {nbytes / 2**30:.1f} GiB, more than this "
                           f"machine's {mem / 2**30:.1f} GiB of memory; generate it in blocks with "

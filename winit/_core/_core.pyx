@@ -157,19 +157,20 @@ cdef class Fill:
         s.k0 = <uint32_t>key[0]
         s.k1 = <uint32_t>key[1]
         s.stream = stream
-        if not out.flags.writeable:
+        if not cnp.PyArray_ISWRITEABLE(out):
             raise ValueError("`out` must be writeable")
-        if <int>out.itemsize != self.itemsize:
+        if cnp.PyArray_ITEMSIZE(out) != self.itemsize:
             raise ValueError(f"`out` has itemsize {out.itemsize}; {self.name} stores "
                              f"{self.itemsize}-byte elements")
-        cdef int nd = out.ndim
-        cdef size_t n = out.size, length = out.shape[nd - 1] if nd else 1
+        cdef int nd = cnp.PyArray_NDIM(out)
+        cdef size_t n = cnp.PyArray_SIZE(out)
+        cdef size_t length = cnp.PyArray_DIMS(out)[nd - 1] if nd else 1
         cdef size_t nrows = n // length if length else 0
         cdef cnp.ndarray rs
         cdef uint64_t one = start
         if n == 0:
             return out
-        if row_start is None and out.flags.c_contiguous:
+        if row_start is None and cnp.PyArray_IS_C_CONTIGUOUS(out):
             _run(&s, cnp.PyArray_DATA(out), &one, NULL, 1, n, 1, nthreads, self.itemsize)
             return out
         if row_start is None:
@@ -212,6 +213,9 @@ cdef int _run(const winit_fill_spec *s, void *out, const uint64_t *row_start,
     cdef winit_fill_layout L
     L.row_start, L.row_off, L.nrows, L.len, L.stride = row_start, row_off, nrows, length, stride
     cdef size_t total = nrows * length, e0 = 0, e1
+    if total <= 4096:  # less work than releasing the GIL costs
+        winit_fill_region(s, out, &L, 0, total, 1)
+        return 0
     cdef int nt = nthreads if nthreads > 0 else winit_get_num_threads()
     cdef size_t step = _SIGNAL_CHUNK * <size_t>(nt if nt > 0 else 1)
     while e0 < total:

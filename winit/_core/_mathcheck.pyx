@@ -27,40 +27,33 @@ def _f64(x):
     return np.ascontiguousarray(x, dtype=np.float64).ravel()
 
 
-def logf(x):
-    """winit_logf elementwise (float32 in, float32 out)."""
+ctypedef float (*ffun)(float) noexcept nogil
+
+
+cdef object _map32(ffun f, x):
     cdef const float[::1] a = _f32(x)
     out = np.empty(a.shape[0], dtype=np.float32)
     cdef float[::1] o = out
     cdef Py_ssize_t i
     with nogil:
         for i in range(a.shape[0]):
-            o[i] = winit_logf(a[i])
+            o[i] = f(a[i])
     return out
+
+
+def logf(x):
+    """winit_logf elementwise (float32 in, float32 out)."""
+    return _map32(winit_logf, x)
 
 
 def ndtri_lowerf(x):
     """winit_ndtri_lowerf elementwise (float32)."""
-    cdef const float[::1] a = _f32(x)
-    out = np.empty(a.shape[0], dtype=np.float32)
-    cdef float[::1] o = out
-    cdef Py_ssize_t i
-    with nogil:
-        for i in range(a.shape[0]):
-            o[i] = winit_ndtri_lowerf(a[i])
-    return out
+    return _map32(winit_ndtri_lowerf, x)
 
 
 def ndtri_logf(x):
     """winit_ndtri_logf elementwise (float32)."""
-    cdef const float[::1] a = _f32(x)
-    out = np.empty(a.shape[0], dtype=np.float32)
-    cdef float[::1] o = out
-    cdef Py_ssize_t i
-    with nogil:
-        for i in range(a.shape[0]):
-            o[i] = winit_ndtri_logf(a[i])
-    return out
+    return _map32(winit_ndtri_logf, x)
 
 
 def sincos2pif(x):

@@ -102,68 +102,48 @@ static inline void WINIT_FN(bf16_convert)(uint16_t *restrict o, const float *res
         default: STMT;                                                                      \
     }
 
-/* blocks_<NAME><sfx>(spec, b0, nb, out, flags): T the output type, EPB elements per
- * block, PT/PFIELD the parameter struct, L the layout, SPEC a specialisation above,
- * BODY as in WINIT_MATH_PASS. */
-#define WINIT_BLOCKS(NAME, T, EPB, PT, PFIELD, L, SPEC, BODY)                               \
-    WINIT_FLATTEN static void WINIT_FN(NAME)(const winit_fill_spec *s, uint64_t b0, size_t nb, void *out,   \
-                               unsigned flags) {                                              \
+#ifndef WINIT_STREAM_FENCE
+#define WINIT_STREAM_FENCE(streaming) ((void)(streaming))
+#endif
+
+/* The block fill of a kernel of winit/kernels.h: NAME<sfx>(spec, b0, nb, out, flags).
+ * Per chunk: the Philox pass, then the math pass (BLOCK on each block) -- straight into
+ * the output (CONV NONE), or into float32 values that the level's conversion rounds to
+ * float16 / bfloat16 (CONV F16 / BF16) -- and with WINIT_FILL_STREAM through an L1
+ * stage and non-temporal stores. */
+#define WINIT_MATH_T_NONE(T) T
+#define WINIT_MATH_T_F16(T) float
+#define WINIT_MATH_T_BF16(T) float
+#define WINIT_MATH_OUT_NONE(d, y) (d)
+#define WINIT_MATH_OUT_F16(d, y) (y)
+#define WINIT_MATH_OUT_BF16(d, y) (y)
+#define WINIT_CONVERT_NONE(d, y, n) ((void)0)
+#define WINIT_CONVERT_F16(d, y, n) WINIT_F16_CONVERT(d, y, n)
+#define WINIT_CONVERT_BF16(d, y, n) WINIT_FN(bf16_convert)(d, y, n)
+#define WINIT_DEFINE_BLOCKS(NAME, DIST, DTYPE, PT, FIELD, T, EPB, BLOCK, CONV, LAYOUT, SPEC)     \
+    WINIT_FLATTEN static void WINIT_FN(NAME)(const winit_fill_spec *s, uint64_t b0, size_t nb, \
+                                             void *out, unsigned flags) {                    \
         uint32_t ws[4 * WINIT_CHUNK] WINIT_ALIGN64;                                           \
+        WINIT_MATH_T_##CONV(T) y[(EPB) * WINIT_CHUNK] WINIT_ALIGN64;                          \
         T stage[(EPB) * WINIT_CHUNK] WINIT_ALIGN64;                                           \
-        const PT par = s->PFIELD; /* a local copy: no aliasing with the output */           \
+        const PT par = s->FIELD; /* a local copy: no aliasing with the output */             \
         const PT *const P = &par;                                                             \
         const int streaming = WINIT_HAVE_STREAM && (flags & WINIT_FILL_STREAM);              \
         T *dst = (T *)out;                                                                    \
-        (void)P;                                                                              \
+        (void)P; (void)y;                                                                     \
         for (size_t c = 0; c < nb; c += WINIT_CHUNK) {                                        \
             size_t m = nb - c < WINIT_CHUNK ? nb - c : WINIT_CHUNK;                           \
-            WINIT_FN(philox_pass)(s, b0 + c, m, ws, L);                                       \
-            T *o_c = streaming ? stage : dst + c * (EPB);                                     \
-            SPEC(PT, par, WINIT_MATH_PASS(L, T, ws, m, o_c, BODY));                        \
+            WINIT_FN(philox_pass)(s, b0 + c, m, ws, WINIT_##LAYOUT);                          \
+            T *d = streaming ? stage : dst + c * (EPB);                                       \
+            WINIT_SPEC_##SPEC(PT, par,                                                        \
+                WINIT_MATH_PASS(WINIT_##LAYOUT, WINIT_MATH_T_##CONV(T), ws, m,                \
+                                WINIT_MATH_OUT_##CONV(d, y), { BLOCK(w, P, o + (EPB) * i); })); \
+            WINIT_CONVERT_##CONV(d, y, (EPB) * m);                                            \
             if (streaming) WINIT_STREAM_COPY(dst + c * (EPB), stage, m * (EPB) * sizeof(T));   \
         }                                                                                     \
         WINIT_STREAM_FENCE(streaming);                                                        \
     }
 
-/* float16 / bfloat16 from the float32 values of BODY (which writes o[4 * i + j]). */
-#define WINIT_BLOCKS_H16(NAME, CONVERT, PT, PFIELD, L, SPEC, BODY)                          \
-    WINIT_FLATTEN static void WINIT_FN(NAME)(const winit_fill_spec *s, uint64_t b0, size_t nb, void *out,   \
-                               unsigned flags) {                                              \
-        uint32_t ws[4 * WINIT_CHUNK] WINIT_ALIGN64;                                           \
-        float y[4 * WINIT_CHUNK] WINIT_ALIGN64;                                               \
-        uint16_t stage[4 * WINIT_CHUNK] WINIT_ALIGN64;                                        \
-        const PT par = s->PFIELD;                                                             \
-        const PT *const P = &par;                                                             \
-        const int streaming = WINIT_HAVE_STREAM && (flags & WINIT_FILL_STREAM);              \
-        uint16_t *dst = (uint16_t *)out;                                                      \
-        (void)P;                                                                              \
-        for (size_t c = 0; c < nb; c += WINIT_CHUNK) {                                        \
-            size_t m = nb - c < WINIT_CHUNK ? nb - c : WINIT_CHUNK;                           \
-            WINIT_FN(philox_pass)(s, b0 + c, m, ws, L);                                       \
-            SPEC(PT, par, WINIT_MATH_PASS(L, float, ws, m, y, BODY));                      \
-            CONVERT(streaming ? stage : dst + 4 * c, y, 4 * m);                               \
-            if (streaming) WINIT_STREAM_COPY(dst + 4 * c, stage, m * 4 * sizeof(uint16_t));    \
-        }                                                                                     \
-        WINIT_STREAM_FENCE(streaming);                                                        \
-    }
-
-#ifndef WINIT_STREAM_FENCE
-#define WINIT_STREAM_FENCE(streaming) ((void)(streaming))
-#endif
-
-/* One block fill per kernel of winit/kernels.h: BODY computes block i of the chunk with
- * the kernel's block function; 16-bit kernels (CONV F16 / BF16) convert the float32
- * values of the chunk with the level's conversion. */
-#define WINIT_CONVERT_F16 WINIT_F16_CONVERT
-#define WINIT_CONVERT_BF16 WINIT_FN(bf16_convert)
-#define WINIT_BLOCKS_CONV_NONE(NAME, T, EPB, PT, FIELD, L, SPEC, BLOCK) \
-    WINIT_BLOCKS(NAME, T, EPB, PT, FIELD, L, SPEC, { BLOCK(w, P, o + (EPB) * i); })
-#define WINIT_BLOCKS_CONV_F16(NAME, T, EPB, PT, FIELD, L, SPEC, BLOCK) \
-    WINIT_BLOCKS_H16(NAME, WINIT_CONVERT_F16, PT, FIELD, L, SPEC, { BLOCK(w, P, o + 4 * i); })
-#define WINIT_BLOCKS_CONV_BF16(NAME, T, EPB, PT, FIELD, L, SPEC, BLOCK) \
-    WINIT_BLOCKS_H16(NAME, WINIT_CONVERT_BF16, PT, FIELD, L, SPEC, { BLOCK(w, P, o + 4 * i); })
-#define WINIT_DEFINE_BLOCKS(NAME, DIST, DTYPE, PT, FIELD, T, EPB, BLOCK, CONV, LAYOUT, SPEC) \
-    WINIT_BLOCKS_CONV_##CONV(NAME, T, EPB, PT, FIELD, WINIT_##LAYOUT, WINIT_SPEC_##SPEC, BLOCK)
 WINIT_KERNELS(WINIT_DEFINE_BLOCKS)
 
 /* [dist][dtype], NULL where there is no kernel */

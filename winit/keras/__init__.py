@@ -22,9 +22,16 @@ from __future__ import annotations
 
 try:
     import keras as _keras
-except ImportError as e:  # pragma: no cover - exercised by users without keras
-    raise ImportError("winit.keras needs Keras 3 and a backend (jax, torch or tensorflow): "
-                      "pip install 'winit[keras]' (Keras + jax)") from e
+except (ImportError, ValueError) as e:  # ValueError: Keras' "Unable to import backend"
+    # Say which: Keras missing, or configured (KERAS_BACKEND, keras.json, or its tensorflow
+    # default) for a backend that is not installed, or something else.
+    from .._config import keras_backend as _keras_backend
+    _info = _keras_backend()
+    if _info["keras"] is None:
+        raise ImportError("winit.keras needs Keras 3 and a backend (jax, torch or tensorflow): "
+                          "pip install 'winit[keras]' (Keras + jax)") from e
+    raise ImportError(f"winit.keras cannot import Keras: {_info['problem']}" if _info["problem"]
+                      else f"winit.keras cannot import Keras: {type(e).__name__}: {e}") from e
 
 if int(_keras.__version__.split(".")[0]) < 3:  # pragma: no cover
     raise ImportError(f"winit.keras needs Keras 3; found keras {_keras.__version__}")

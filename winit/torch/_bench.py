@@ -204,7 +204,8 @@ def section(threads: tuple[int, ...] = (1, 2), size: int = 4096, models: bool = 
             quick: bool = False, as_json: bool = False,
             write: Callable[[str], None] = print) -> list[dict[str, Any]]:
     """Run the torch section; returns one row per (case, threads) with winit's and
-    torch's milliseconds and their ratio (torch / winit)."""
+    torch's milliseconds and their ratio (torch / winit). ``as_json``: print nothing
+    (the caller prints the rows)."""
     rows: list[dict[str, Any]] = []
     out = (lambda s: None) if as_json else write
     before = torch.get_num_threads()
@@ -252,8 +253,6 @@ def section(threads: tuple[int, ...] = (1, 2), size: int = 4096, models: bool = 
     finally:
         winit.set_num_threads(0)  # back to the default (OMP_NUM_THREADS or all cores)
         torch.set_num_threads(before)
-    if as_json:
-        write(json.dumps(dict(torch=rows), indent=1))
     return rows
 
 
@@ -266,8 +265,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-models", action="store_true")
     p.add_argument("--json", action="store_true")
     a = p.parse_args(argv)
-    section(tuple(int(t) for t in a.threads.split(",")), a.size, not a.no_models, a.quick,
-            a.json)
+    rows = section(tuple(int(t) for t in a.threads.split(",")), a.size, not a.no_models,
+                   a.quick, a.json)
+    if a.json:
+        print(json.dumps(dict(torch=rows), indent=1))
     return 0
 
 
