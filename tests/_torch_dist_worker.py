@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 
 import torch
 import torch.distributed as dist
@@ -177,7 +178,12 @@ def main() -> None:
     check_generators(mesh)
     check_fsdp2(mesh)
     dist.barrier()
-    dist.destroy_process_group()
+    # Leave without tearing gloo down: its teardown can abort a rank ("terminate called
+    # without an active exception") after every check passed -- seen once in a dozen runs
+    # on a loaded machine; it is not what this test is about.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
