@@ -166,6 +166,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-calls", action="store_true", help="skip the small-calls section")
     p.add_argument("--no-jax", action="store_true",
                    help="skip the winit.jax section (vs jax.nn.initializers, a Flax init)")
+    p.add_argument("--torch", action="store_true",
+                   help="only the torch section: winit.torch vs torch.nn.init on a (4096, 4096) "
+                        "float32 tensor, and whole-model init (GPT-2 small, a LLaMA-style 1B)")
+    p.add_argument("--no-torch", action="store_true",
+                   help="skip the torch section (--no-peers skips it too)")
     a = p.parse_args(argv)
     threads = _counts(p, "--threads", a.threads)
     doc: dict[str, Any] = {}  # --json: one document of every section run
@@ -173,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         doc["keras"] = keras_run(as_json=a.json)
     elif a.calls:
         doc.update(_bench_calls.run(threads, as_json=a.json))
+    elif a.torch:
+        doc["torch"] = torch_run(threads, a.quick, a.json)
     else:
         doc.update(_main_sections(a, p, threads))
     if a.json:
@@ -222,7 +229,21 @@ def _main_sections(a: Any, p: Any, threads: tuple[int, ...]) -> dict[str, Any]:
             doc["jax"] = section(as_json=a.json)
         elif not a.json:
             print("\nJAX section skipped: jax is not installed (pip install -e '.[jax]')")
+    if not (a.no_torch or a.no_peers):  # the torch section is all comparison with a peer
+        doc["torch"] = torch_run(threads, a.quick, a.json)
     return doc
+
+
+def torch_run(threads: tuple[int, ...] = (1, 2), quick: bool = False,
+              as_json: bool = False) -> list[dict[str, Any]]:
+    """The torch section (winit/torch/_bench.py); skipped when torch is not installed."""
+    import importlib.util
+    if importlib.util.find_spec("torch") is None:
+        if not as_json:
+            print("\ntorch section skipped: torch is not installed (pip install -e '.[torch]')")
+        return []
+    from winit.torch._bench import section
+    return section(threads=threads, quick=quick, as_json=as_json)
 
 
 # ------------------------------------------------------------------ Keras section
