@@ -100,7 +100,9 @@ def test_signature_is_the_registry(name):
     sig = inspect.signature(cls)
     expect = [p.name for p in spec.params] + ["seed"]
     expect += ["in_axis", "out_axis", "batch_axis"] if spec.axes else []
+    expect += ["input_axes", "output_axes"] if spec.fans else []  # Keras' VarianceScaling's
     assert list(sig.parameters) == expect
+    assert issubclass(cls, keras.initializers.VarianceScaling) == spec.fans
     for p in spec.params:
         default = FACADE_DEFAULTS.get(spec.name, {}).get(p.name, p.default)
         assert sig.parameters[p.name].default == default
@@ -156,6 +158,13 @@ def test_config_json_round_trip_every_argument(name):
         cfg = json.loads(json.dumps(a.get_config()))
         assert {k: cfg[k] for k in AXES_NONDEFAULT} == AXES_NONDEFAULT
         assert cls.from_config(cfg).get_config() == cfg
+    if cls.scheme.fans:  # Keras' axis arguments (the variance-scaling family)
+        a = cls(**params, seed=7, input_axes=[0], output_axes=[1, 2])
+        cfg = json.loads(json.dumps(a.get_config()))
+        assert (cfg["input_axes"], cfg["output_axes"]) == ([0], [1, 2])
+        back = cls.from_config(cfg)
+        assert back.get_config() == cfg and back == a and back != init
+        assert same_bits(as_np(back((4, 3, 5))), as_np(a((4, 3, 5))))
 
 
 @pytest.mark.parametrize("name", ALL)

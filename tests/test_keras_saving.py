@@ -1,6 +1,6 @@
 """winit.keras models saved to .keras and loaded in fresh processes: on jax and torch
 (and tensorflow where installed), and across backends (save under one, load under
-another). Few processes: one per backend saves both models (and runs the per-class
+another). Few processes: one per backend saves the three models (and runs the per-class
 call contract there); then one per backend loads every saved file, after first
 trying without ``import winit.keras`` (the documented error).
 
@@ -69,12 +69,28 @@ def build_models():
                                                           in_axis=0, out_axis=1))(x)
     out = L.Dense(4, kernel_initializer=wk.RandomNormal(std=0.5, seed=17))(x)
     func = keras.Model(inp, out, name="func")
-    return {"seq": seq, "func": func}
+    # Keras' attention layers (EinsumDense kernels get the layer's axes) and Constant with
+    # array values: a list, a numpy array and a backend tensor, each broadcast
+    inp = keras.Input((6, 32))
+    x = L.MultiHeadAttention(num_heads=4, key_dim=8, kernel_initializer=wk.GlorotUniform(seed=18),
+                             bias_initializer=wk.Constant(0.1))(inp, inp)
+    x = L.EinsumDense("abc,cde->abde", output_shape=(None, 4, 8), bias_axes="de",
+                      kernel_initializer=wk.HeNormal(seed=keras.random.SeedGenerator(19)),
+                      bias_initializer=wk.Constant(np.linspace(-1.0, 1.0, 8)))(x)
+    x = L.Reshape((6, 32))(x)
+    x = L.Dense(16, kernel_initializer=wk.Constant(keras.ops.convert_to_tensor(
+        np.linspace(-0.5, 0.5, 16, dtype="float32"))),
+        bias_initializer=wk.Constant([0.25, -0.25] * 8))(x)
+    out = L.Dense(4, kernel_initializer=wk.LecunUniform(input_axes=[0], output_axes=[1],
+                                                        seed=20))(x)
+    attn = keras.Model(inp, out, name="attn")
+    return {"seq": seq, "func": func, "attn": attn}
 
 
 def inputs():
     rs = np.random.RandomState(0)
-    return {"seq": rs.rand(5, 12).astype("float32"), "func": rs.rand(5, 6, 6, 4).astype("float32")}
+    return {"seq": rs.rand(5, 12).astype("float32"), "func": rs.rand(5, 6, 6, 4).astype("float32"),
+            "attn": rs.rand(5, 6, 32).astype("float32")}
 
 
 def _np(x):
@@ -131,11 +147,13 @@ def load(d: Path) -> None:
     import keras
     b = keras.backend.backend()
     files = sorted(d.glob("*.keras"))
-    res = {"backend": b, "missing_import": None, "loaded": {}}
-    try:  # the import rule: without `import winit.keras` Keras cannot find the classes
-        keras.models.load_model(files[0])
-    except Exception as e:  # noqa: BLE001 - recorded, asserted by the test
-        res["missing_import"] = (type(e).__name__, str(e))
+    res = {"backend": b, "missing_import": None, "missing_import_attn": None, "loaded": {}}
+    # the import rule: without `import winit.keras` Keras cannot find the classes
+    for key, kind in (("missing_import", "_func"), ("missing_import_attn", "_attn")):
+        try:
+            keras.models.load_model(next(f for f in files if f.stem.endswith(kind)))
+        except Exception as e:  # noqa: BLE001 - recorded, asserted by the test
+            res[key] = (type(e).__name__, str(e))
     import winit.keras  # noqa: F401
     x = inputs()
     for f in files:
@@ -195,7 +213,7 @@ def test_backends_ran(runs):
 
 
 @pytest.mark.parametrize("saver,loader", PAIRS, ids=[f"{s}-to-{l}" for s, l in PAIRS])
-@pytest.mark.parametrize("model", ["seq", "func"])
+@pytest.mark.parametrize("model", ["seq", "func", "attn"])
 def test_load_in_fresh_process(runs, saver, loader, model):
     saved, loaded = runs
     a = saved[saver]["models"][model]
@@ -214,7 +232,7 @@ def test_load_in_fresh_process(runs, saver, loader, model):
 
 
 @pytest.mark.parametrize("saver,loader", PAIRS, ids=[f"{s}-to-{l}" for s, l in PAIRS])
-@pytest.mark.parametrize("model", ["seq", "func"])
+@pytest.mark.parametrize("model", ["seq", "func", "attn"])
 def test_reinitialised_from_loaded_config_same_bits(runs, saver, loader, model):
     """clone_model of the loaded model re-runs every initializer from its loaded config:
     the same bits as at save time, on any backend (all but the seed=None layer, whose
@@ -246,6 +264,11 @@ def test_missing_import_is_the_documented_keras_error(runs, backend):
     doc = (ROOT / "docs" / "keras.md").read_text()
     assert "Could not interpret initializer identifier: {'module': 'winit.keras'" in doc
     assert "import winit.keras" in doc
+    # a winit class named as a Keras built-in (GlorotUniform in MultiHeadAttention): Keras
+    # falls back to its own class by name, which rejects winit's arguments
+    kind, text = loaded[backend]["missing_import_attn"]
+    assert kind == "TypeError" and "unexpected keyword argument 'gain'" in text
+    assert "GlorotUniform.__init__() got an unexpected keyword argument 'gain'" in doc
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -15,7 +15,12 @@ not import Keras (it would cost seconds), so it does not register them.
 Seeds (as Keras' own initializers): ``seed=None`` draws an int from Python's
 ``random`` at construction and stores ``null`` in the config; an int ``S`` gives
 ``winit.<scheme>(shape, rng=S)`` on every call; a ``keras.random.SeedGenerator``
-with state ``[s, k]`` gives the stream ``k`` of ``winit.Generator(s)`` and advances.
+with state ``[s, k]`` gives the stream ``k`` of ``winit.Generator(s)`` and advances
+(inside ``jax.jit`` too, as Keras' ModelParallel initializes large variables).
+
+In Keras' layers: the variance-scaling family (``VarianceScaling``, ``Glorot*``,
+``Kaiming*``/``He*``, ``Lecun*``) are ``keras.initializers.VarianceScaling`` subclasses,
+so ``EinsumDense``/``MultiHeadAttention`` give them their kernels' input/output axes.
 See docs/keras.md.
 """
 from __future__ import annotations

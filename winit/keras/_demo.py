@@ -63,9 +63,11 @@ def load_digits(seed: int = 0) -> tuple[np.ndarray, ...]:
 # ------------------------------------------------------------------ theory
 
 def _functional(init: wk.WinitInitializer, shape: tuple[int, ...]) -> np.ndarray:
-    """The same kernel from the functional API (int seed: stream 0 of Generator(seed))."""
+    """The same kernel from the functional API (int seed: stream 0 of Generator(seed)).
+    (The demo's initializers leave Keras' ``input_axes``/``output_axes`` at None.)"""
     cfg = init.get_config()
     seed = cfg.pop("seed")
+    cfg.pop("input_axes", None), cfg.pop("output_axes", None)
     fn = getattr(winit, init.scheme.name)
     values: np.ndarray = fn(shape, **cfg, rng=seed)
     return values

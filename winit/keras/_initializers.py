@@ -21,10 +21,10 @@ import keras
 import numpy as np
 
 from .. import _validate as V
-from .._fans import DEFAULT_IN_AXIS, DEFAULT_OUT_AXIS
+from .._fans import DEFAULT_IN_AXIS, DEFAULT_OUT_AXIS, check_axis, compute_fans
 from .._generator import Generator
 from .._initializer import Initializer as _WinitInitializer
-from .._registry import REQUIRED, SCHEMES, Scheme
+from .._registry import AXIS_PARAMS, REQUIRED, SCHEMES, Scheme
 
 __all__ = ["WinitInitializer", "CLASSES", "ALIAS_CLASSES", "seed_to_generator", "to_tensor"]
 
@@ -66,7 +66,17 @@ _PARAM_DOC = {  # what a parameter means (its default and validation come from t
     "in_axis": "input axis or axes of the kernel for the fans (JAX semantics).",
     "out_axis": "output axis or axes of the kernel for the fans (JAX semantics).",
     "batch_axis": "axes counted in neither fan (JAX semantics).",
+    "input_axes": "Keras' name and semantics: the kernel's input axes (a list); with "
+                  "`output_axes`, fan_in is the product of their sizes, fan_out that of "
+                  "`output_axes`, and every other axis counts in neither fan. None (default): "
+                  "`in_axis`/`out_axis`/`batch_axis` decide, and Keras' `EinsumDense` (so "
+                  "`MultiHeadAttention`) passes the kernel's real axes here, as to its own "
+                  "VarianceScaling classes.",
+    "output_axes": "Keras' name and semantics: the kernel's output axes (a list); see "
+                   "`input_axes`.",
 }
+# The arguments the variance-scaling classes add, with Keras' names and semantics.
+KERAS_AXIS_ARGS = (("input_axes", None), ("output_axes", None))
 
 
 # ------------------------------------------------------------------ seeds
@@ -100,11 +110,49 @@ def seed_to_generator(seed: Any) -> Generator:
       at stream ``k``: successive calls give the bits of successive calls of
       ``winit.<scheme>(shape, rng=winit.Generator(s))``. (Keras itself reads an int
       seed ``S`` as the state ``[S, 0]``; so does this mapping.)
+
+    Inside a ``jax.jit`` trace (Keras initializes large sharded variables there) the
+    state is read and advanced outside the trace, as in eager code; a state that is
+    itself traced (a ``StatelessScope`` mapping it to a traced value) has no host value
+    here: an initializer call handles that case with a host callback.
     """
     if isinstance(seed, keras.random.SeedGenerator):
-        s0, s1 = (int(w) & 0xFFFFFFFF for w in keras.ops.convert_to_numpy(seed.next()))
-        return Generator(s0).at_stream(s1)
+        return state_to_generator(keras.ops.convert_to_numpy(draw_state(seed)))
     return Generator(seed)
+
+
+def draw_state(seed: Any) -> Any:
+    """``seed.next()`` (a SeedGenerator's state ``[s, k]``, advancing it), evaluated
+    outside any trace the call is in: under ``jax.jit`` in
+    ``jax.ensure_compile_time_eval()`` (so the state is a concrete array and the
+    generator's variable is assigned a concrete value, not a tracer that would leak),
+    under ``tf.function`` in ``tf.init_scope()``. Elsewhere, and in eager code, it is
+    plain ``seed.next()``. A state the trace itself holds stays traced."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+        with jax.ensure_compile_time_eval():
+            return seed.next()
+    if backend == "tensorflow":  # pragma: no cover  (tensorflow is not in the test env)
+        import importlib
+        tf = importlib.import_module("tensorflow")
+        with tf.init_scope():
+            return seed.next()
+    return seed.next()
+
+
+def state_to_generator(state: Any) -> Generator:
+    """``winit.Generator(s).at_stream(k)`` of a host seed state ``[s, k]``."""
+    s0, s1 = (int(w) & 0xFFFFFFFF for w in np.asarray(state).reshape(-1)[:2])
+    return Generator(s0).at_stream(s1)
+
+
+def _is_traced(x: Any) -> bool:
+    """A jax tracer (the only backend whose initializers run inside a trace)."""
+    if keras.backend.backend() != "jax":
+        return False
+    import jax
+    return isinstance(x, jax.core.Tracer)
 
 
 # ------------------------------------------------------------------ backend tensors
@@ -168,10 +216,16 @@ class WinitInitializer(keras.initializers.Initializer):  # type: ignore[misc]  #
         if seed is None and self.scheme.random:
             seed = _pyrandom.randint(1, int(1e9))  # as Keras: reproducible via set_random_seed
         self.seed = seed
+        keras_axes = {k: a.pop(k) for k, _ in KERAS_AXIS_ARGS if k in a}
+        if "value" in a:  # Keras' Constant takes backend tensors and its own serialized arrays
+            a["value"] = _host_value(a["value"])
         # the one validation place (winit.Scheme.check): ValueError/TypeError naming the
         # parameter and the value received
         self._winit = _WinitInitializer(self.scheme, **a)
+        self._args = a
         self._keys = tuple(a)
+        self._keras_axes = _check_keras_axes(keras_axes, a) if keras_axes else None
+        self._by_ndim: dict[int, _WinitInitializer] = {}
 
     def __getattr__(self, name: str) -> Any:  # init.gain, init.sparsity, ...
         d = self.__dict__
@@ -179,26 +233,76 @@ class WinitInitializer(keras.initializers.Initializer):  # type: ignore[misc]  #
             return d["_winit"].params[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    def _initializer_for(self, shape: Any) -> _WinitInitializer:
+        """The bound winit initializer of a call: with Keras' ``input_axes``/
+        ``output_axes``, one per rank whose ``batch_axis`` is every other axis."""
+        if self._keras_axes is None:
+            return self._winit
+        ndim = len(V.shape(shape))
+        init = self._by_ndim.get(ndim)
+        if init is None:
+            ins, outs = self._keras_axes
+            rest = sorted(set(range(ndim)) - {x % ndim for x in (*ins, *outs)
+                                              if -ndim <= x < ndim})
+            init = _WinitInitializer(self.scheme, **{**self._args, "in_axis": tuple(ins),
+                                                     "out_axis": tuple(outs),
+                                                     "batch_axis": tuple(rest)})
+            self._by_ndim[ndim] = init
+        return init
+
     def __call__(self, shape: Any, dtype: Any = None) -> Any:
         dtype = keras.backend.standardize_dtype(dtype or keras.config.floatx())
-        rng = seed_to_generator(self.seed) if self.scheme.random else None
-        init = self._winit
+        init = self._initializer_for(shape)
+        rng = None
+        if self.scheme.random:
+            if isinstance(self.seed, keras.random.SeedGenerator):
+                state = draw_state(self.seed)
+                if _is_traced(state):  # a traced seed state: generate in a host callback
+                    return self._traced_call(init, shape, dtype, state)
+                rng = state_to_generator(keras.ops.convert_to_numpy(state))
+            else:
+                rng = Generator(self.seed)
+        return to_tensor(self._values(init, shape, dtype, rng), dtype)
+
+    def _values(self, init: _WinitInitializer, shape: Any, dtype: str,
+                rng: Generator | None) -> np.ndarray:
+        """The values on the host, generated directly in ``dtype``."""
         try:
             dt = np.dtype(dtype) if dtype != "bfloat16" else np.dtype(_bfloat16())
         except TypeError:
             dt = None
         if dt is not None and dt in self.scheme.dtypes:
             out = _empty_aligned(V.shape(shape), dt)  # (V.shape: winit's shape check)
-            values = init(shape, dtype=dt, rng=rng, out=out)
-        else:  # winit's TypeError naming the accepted dtypes
-            values = init(shape, dtype=dtype, rng=rng)
-        return to_tensor(values, dtype)
+            values: np.ndarray = init(shape, dtype=dt, rng=rng, out=out)
+            return values
+        # (winit's TypeError naming the accepted dtypes)
+        return init(shape, dtype=dtype, rng=rng)  # type: ignore[no-any-return]
+
+    def _traced_call(self, init: _WinitInitializer, shape: Any, dtype: str,
+                     state: Any) -> Any:
+        """Inside a jax trace whose seed state is itself traced: the same values as the
+        eager call with that state, made on the host by ``jax.pure_callback``."""
+        import jax
+        shape = V.shape(shape)
+        dt = V.dtype(dtype, self.scheme.dtypes)  # the errors now, not inside the callback
+        if self.scheme.axes:
+            compute_fans(shape, **{k: init.params[k] for k in AXIS_PARAMS})
+
+        def host(st: Any) -> np.ndarray:
+            return self._values(init, shape, dtype, state_to_generator(st))
+
+        struct: Any = jax.ShapeDtypeStruct  # (untyped)
+        return jax.pure_callback(host, struct(shape, dt), state)
 
     def get_config(self) -> dict[str, Any]:
         """Every constructor argument, JSON types only (``from_config`` rebuilds it)."""
         winit_cfg = self._winit.get_config()  # JSON forms: tuples -> lists, complex -> dict
         cfg = {k: winit_cfg[k] for k in self._keys}
         cfg["seed"] = keras.saving.serialize_keras_object(self._init_seed)
+        if "input_axes" in self._signature.parameters:
+            ins, outs = self._keras_axes or (None, None)
+            cfg["input_axes"] = None if ins is None else list(ins)
+            cfg["output_axes"] = None if outs is None else list(outs)
         return cfg
 
     @classmethod
@@ -229,10 +333,12 @@ class WinitInitializer(keras.initializers.Initializer):  # type: ignore[misc]  #
         if not isinstance(other, WinitInitializer):
             return NotImplemented
         return (type(self) is type(other) and self._winit == other._winit
+                and self._keras_axes == other._keras_axes
                 and self._seed_key() == other._seed_key())
 
     def __hash__(self) -> int:
-        return hash((type(self), json.dumps(self._winit.get_config(), sort_keys=True)))
+        return hash((type(self), json.dumps(self._winit.get_config(), sort_keys=True),
+                     self._keras_axes))
 
     def __repr__(self) -> str:
         cfg = self.get_config()
@@ -240,6 +346,103 @@ class WinitInitializer(keras.initializers.Initializer):  # type: ignore[misc]  #
         shown = [f"{k}={v!r}" for k, v in cfg.items()
                  if k == "seed" or _jsonish(defaults.get(k)) != v]
         return f"winit.keras.{type(self).__name__}({', '.join(shown)})"
+
+
+class WinitVarianceScaling(WinitInitializer, keras.initializers.VarianceScaling):  # type: ignore[misc]
+    """Base of the variance-scaling family (``VarianceScaling``, ``Glorot*``,
+    ``Kaiming*``/``He*``, ``Lecun*``: the schemes that read the fans): a subclass of
+    ``keras.initializers.VarianceScaling`` too, so Keras' layers treat it as one of
+    theirs: ``EinsumDense`` (and so ``MultiHeadAttention``) passes the kernel's real
+    input/output axes (Keras >= 3.15) through ``from_config(config + input_axes,
+    output_axes)``. Everything else is ``WinitInitializer``'s (winit's values, seeds,
+    configs); Keras' ``VarianceScaling.__init__``/``__call__`` are not used.
+
+    Keras' attributes read as Keras' class does: ``scale`` (the variance factor:
+    ``scale``, or ``gain ** 2``), ``mode``, ``distribution`` (winit's name, where
+    ``"normal"`` is the untruncated normal), ``input_axes``/``output_axes`` (the Keras
+    axes given; the explicit ``in_axis``/``out_axis`` as lists when those were given
+    instead, so that a layer keeps them; None when neither, so that a layer may supply
+    them).
+    """
+
+    @property
+    def scale(self) -> float:
+        p = self._winit.params
+        return float(p["scale"]) if "scale" in p else float(p["gain"]) ** 2
+
+    @property
+    def mode(self) -> str:
+        return str(self._winit.params.get("mode", "fan_avg"))  # (glorot: fan_avg)
+
+    @property
+    def distribution(self) -> str:
+        return str(self._winit.params.get("distribution", "uniform"))  # (*_uniform)
+
+    def _explicit_winit_axes(self) -> bool:
+        p = self._winit.params
+        return not (p["in_axis"] == DEFAULT_IN_AXIS and p["out_axis"] == DEFAULT_OUT_AXIS
+                    and p["batch_axis"] == ())
+
+    @property
+    def input_axes(self) -> list[int] | None:
+        if self._keras_axes is not None:
+            return list(self._keras_axes[0])
+        return _as_list(self._winit.params["in_axis"]) if self._explicit_winit_axes() else None
+
+    @property
+    def output_axes(self) -> list[int] | None:
+        if self._keras_axes is not None:
+            return list(self._keras_axes[1])
+        return _as_list(self._winit.params["out_axis"]) if self._explicit_winit_axes() else None
+
+
+def _as_list(axes: int | tuple[int, ...]) -> list[int]:
+    return [axes] if isinstance(axes, int) else list(axes)
+
+
+def _check_keras_axes(given: dict[str, Any],
+                      args: dict[str, Any]) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """Keras' ``input_axes``/``output_axes``: both None (the winit axis arguments decide)
+    or both lists of ints; not together with explicit ``in_axis``/``out_axis``/``batch_axis``."""
+    ins, outs = given.get("input_axes"), given.get("output_axes")
+    if ins is None and outs is None:
+        return None
+    if ins is None or outs is None:
+        raise ValueError("Arguments `input_axes` and `output_axes` go together (Keras uses "
+                         "them only as a pair). Received: "
+                         f"input_axes={ins!r}, output_axes={outs!r}")
+    explicit = {k: args[k] for k, d in AXIS_ARGS if check_axis(args[k], k) != d}
+    if explicit:
+        raise ValueError("Give the kernel's axes either as `in_axis`/`out_axis`/`batch_axis` "
+                         "(JAX semantics) or as `input_axes`/`output_axes` (Keras semantics), "
+                         f"not both. Received: input_axes={ins!r}, output_axes={outs!r}, "
+                         + ", ".join(f"{k}={v!r}" for k, v in explicit.items()))
+    return _axes_tuple(ins, "input_axes"), _axes_tuple(outs, "output_axes")
+
+
+def _axes_tuple(v: Any, name: str) -> tuple[int, ...]:
+    items = [v] if isinstance(v, int) else v
+    if isinstance(v, (bool, str, bytes)) or not isinstance(items, (list, tuple)) or not all(
+            isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+            for x in items):
+        raise ValueError(f"Argument `{name}` must be a list of ints (the kernel's axes) or "
+                         f"None. Received: {name}={v!r}")
+    return tuple(int(x) for x in items)
+
+
+def _host_value(v: Any) -> Any:
+    """A Constant value as Keras' Constant takes it, on the host: Keras' serialized
+    array (``{"class_name": "__numpy__" or "__tensor__", ...}``, what Keras' own
+    ``Constant.get_config`` writes), a ``keras.Variable`` or a backend tensor become
+    numpy arrays; numbers, lists and numpy arrays pass as they are (``winit.constant``
+    reads them: complex values as ``{"real", "imag"}``)."""
+    if isinstance(v, dict) and "class_name" in v:
+        v = keras.saving.deserialize_keras_object(v)
+    if isinstance(v, keras.Variable):
+        v = v.value
+    if keras.ops.is_tensor(v):
+        v = keras.ops.convert_to_numpy(v)
+    return v
 
 
 def _jsonish(v: Any) -> Any:
@@ -268,6 +471,8 @@ def _signature(spec: Scheme) -> inspect.Signature:
     params.append(inspect.Parameter("seed", pk, default=None))
     if spec.axes:
         params += [inspect.Parameter(k, kw, default=d) for k, d in AXIS_ARGS]
+    if spec.fans:
+        params += [inspect.Parameter(k, kw, default=d) for k, d in KERAS_AXIS_ARGS]
     return inspect.Signature(params)
 
 
@@ -284,6 +489,14 @@ def _docstring(name: str, spec: Scheme, sig: inspect.Signature, alias_of: str | 
     if not spec.random:
         lines += ["Deterministic: ``seed`` is accepted (one signature for every class) and "
                   "has no effect."]
+    if spec.fans:
+        lines += ["", "A subclass of ``keras.initializers.VarianceScaling`` too: Keras'",
+                  "``EinsumDense`` and ``MultiHeadAttention`` give it their kernel's input and",
+                  "output axes (``input_axes``/``output_axes``), as to Keras' own classes."]
+    if spec.name == "constant":
+        lines += ["", "``value`` may be an array (a list, numpy array, backend tensor or",
+                  "``keras.Variable``), broadcast to the shape by numpy's rules; the config",
+                  "stores it as nested lists."]
     if spec.aliases:
         lines += ["", "Also known as: " + ", ".join(f"``winit.{a}``" for a in spec.aliases) + "."]
     if extra:
@@ -338,7 +551,9 @@ def _make(name: str, spec: Scheme, base: type = WinitInitializer,
     return registered
 
 
-CLASSES: dict[str, type] = {class_name(n): _make(class_name(n), s) for n, s in SCHEMES.items()}
+CLASSES: dict[str, type] = {
+    class_name(n): _make(class_name(n), s, WinitVarianceScaling if s.fans else WinitInitializer)
+    for n, s in SCHEMES.items()}
 ALIAS_CLASSES: dict[str, type] = {
     a: _make(a, SCHEMES[n], base=CLASSES[class_name(n)], alias_of=class_name(n))
     for a, n in _ALIAS_CLASS.items()}
