@@ -325,7 +325,7 @@ def _keras_child(size: int = 4096) -> None:
     import keras
 
     import winit.keras as wk
-    from winit.keras._initializers import _empty_aligned, to_tensor
+    from winit.keras._backend import _empty_aligned, to_tensor
 
     backend = keras.backend.backend()
     shape = (size, size)
