@@ -13,8 +13,25 @@ SHARDABLE = sorted(n for n, s in winit.SCHEMES.items() if s.shardable)
 NOT_SHARDABLE = sorted(n for n, s in winit.SCHEMES.items() if not s.shardable)
 
 
+def inward(low, high, dtype, half_open=True):
+    """The smallest `dtype` value >= low and the largest < high (<= high when not
+    half_open), by numpy / ml_dtypes alone: the interval a bounded scheme's values must
+    lie in after rounding."""
+    import numpy as np
+    dt = np.dtype(dtype)
+    lo = np.array(low, np.float64).astype(dt)
+    if float(lo) < low:
+        lo = np.nextafter(lo, np.array(np.inf, dt))
+    hi = np.array(high, np.float64).astype(dt)
+    if float(hi) > high or (half_open and float(hi) == high):
+        hi = np.nextafter(hi, np.array(-np.inf, dt))
+    return lo, hi
+
+
 def hypothesis_settings(max_examples: int) -> settings:
     """Deterministic property tests: fixed examples, no deadline (a busy CI machine is
-    slow, not wrong)."""
-    return settings(max_examples=max_examples, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow])
+    slow, not wrong). WINIT_FUZZ_RANDOM=1 draws fresh examples (long runs by hand)."""
+    import os
+    return settings(max_examples=max_examples, deadline=None,
+                    derandomize=not os.environ.get("WINIT_FUZZ_RANDOM"),
+                    suppress_health_check=[HealthCheck.too_slow], database=None)

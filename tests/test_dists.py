@@ -14,6 +14,7 @@ import pytest
 from scipy import stats
 
 import winit
+from conftest import inward
 from winit._plan import bits
 
 ALPHA = 1e-6
@@ -142,10 +143,17 @@ def test_truncnorm_float32_bounds_are_respected_exactly():
                                     (winit.truncated_normal, {})])
 @pytest.mark.parametrize("half", [np.float16, ml_dtypes.bfloat16])
 def test_half_precision_is_rounded_float32(fn, kw, half):
+    """float16 / bfloat16 values are the float32 values rounded to nearest even -- kept
+    inside the scheme's bounds in that dtype (uniform: [0, 1) -- the rounding of a value
+    just below 1 would give 1)."""
     x16 = fn((10_001,), dtype=half, rng=9, **kw)
     x32 = fn((10_001,), dtype="float32", rng=9, **kw)
     assert x16.dtype == np.dtype(half)
-    np.testing.assert_array_equal(x16.view(np.uint16), x32.astype(half).view(np.uint16))
+    want = x32.astype(half)
+    if fn is winit.uniform:
+        want = np.clip(want, *inward(0.0, 1.0, half)).astype(want.dtype)
+        assert (want != x32.astype(half)).any()  # 10_001 values reach the top, and are kept below 1
+    np.testing.assert_array_equal(x16.view(np.uint16), want.view(np.uint16))
 
 
 SHAPE = (7, 13, 5)

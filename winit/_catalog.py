@@ -216,11 +216,15 @@ identity_init = _register(
     circularly (np.roll; Flux's circshift).
 """)
 sparse_init = _register(
-    "sparse_init", [P("sparsity", R.REQUIRED, R.unit_interval), P("std", 0.01, R.nonneg)],
+    "sparse_init", [P("sparsity", R.REQUIRED, R.unit_interval),
+                    P("std", 0.01, R.positive, "std of the non-zero weights (> 0: with std 0 "
+                      "every weight would be zero, not the `sparsity` of them)")],
     build=b_sparse_init, axes=True,
     summary="Sparse: each input unit has exactly ceil(sparsity * fan_out) zero weights.",
     doc="""Sparse (Martens 2010; ``torch.nn.init.sparse_``): 2-D; for each input unit exactly
-    ceil(sparsity * fan_out) of its outgoing weights are zero, the rest N(0, std^2).
+    ceil(sparsity * fan_out) of its outgoing weights are zero (at least one when sparsity
+    > 0), the rest N(0, std^2), std > 0 -- and never 0 in the output dtype (a value that
+    rounds to 0 there becomes its smallest subnormal of the same sign).
     The zero positions come from the rng (the ceil(...) smallest of per-element keys
     drawn from the call's auxiliary substream), so they are reproducible and any block
     (``region``) equals the slice of the whole.

@@ -22,6 +22,7 @@ MAX_STREAM = 1 << 56
 # so fold_in(x) never collides with spawn()[i].
 _FOLD_INT = 1 << 64
 _FOLD_STR = (1 << 64) + 1
+MAX_SPAWN = 1 << 20  # children per spawn() call
 
 
 def _check_seed(seed: Any) -> int:
@@ -122,9 +123,15 @@ class Generator:
         return g
 
     def spawn(self, n: int) -> list[Generator]:
-        """n new independent child generators (each call gives new ones)."""
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"Argument `n` must be a non-negative int. Received: n={n!r}")
+        """n new independent child generators (each call gives new ones); n <= 2**20 per
+        call (a list of more would take minutes and gigabytes: spawn in batches, or use
+        ``fold_in(i)``, which makes one child at a time)."""
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"Argument `n` must be a non-negative int. Received: n={n!r} of type "
+                            f"{type(n).__name__}")
+        if not 0 <= n <= MAX_SPAWN:
+            raise ValueError(f"Argument `n` must be in [0, 2**20] (spawn in batches, or use "
+                             f"fold_in(i) for one child at a time). Received: n={n!r}")
         with self._lock:
             first = self._n_children
             self._n_children += int(n)
@@ -143,7 +150,9 @@ class Generator:
         return Generator._child(self, (_FOLD_INT, int(data)))
 
     def __repr__(self) -> str:
-        seed = self._seed if self._seed is not None else f"<entropy {self._entropy:#x}>"
+        seed: Any = self._seed if self._seed is not None else f"<entropy {self._entropy:#x}>"
+        if isinstance(seed, int) and seed.bit_length() > 256:  # (no 10**10000-digit reprs)
+            seed = f"<{seed.bit_length()}-bit int {seed & 0xFFFFFFFF:#x}...>"
         sk = f", spawn_key={self._spawn_key}" if self._spawn_key else ""
         return f"winit.Generator(seed={seed}{sk}, stream={self._next_stream})"
 

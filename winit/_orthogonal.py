@@ -11,6 +11,7 @@ import numpy as np
 from ._core import _core
 from ._fans import resolve_out_axes
 from ._plan import Plan, draw, finish
+from ._sampling import largest
 from ._structured import single_axes
 
 __all__ = ["b_orthogonal", "b_delta_orthogonal", "haar"]
@@ -120,7 +121,16 @@ def _orthogonal_matrix(p: Plan, rows: int, cols: int, gain: float) -> np.ndarray
     return q if q.dtype == p.dtype else q.astype(p.dtype)
 
 
+def _check_gain(p: Plan) -> None:
+    """The entries are gain * q, |q| <= 1: gain must be finite in the dtype."""
+    gain, big = p.params["gain"], largest(p.dtype)
+    if gain > big:
+        raise ValueError(f"Argument `gain`={gain!r} is beyond the largest finite "
+                         f"{p.dtype} value {big:.7g}: the entries would round to infinity")
+
+
 def b_orthogonal(p: Plan) -> Any:
+    _check_gain(p)
     shape, gain = p.shape, p.params["gain"]
     if len(shape) < 2:
         raise ValueError(f"orthogonal needs a shape of rank >= 2 (a matrix). Received: "
@@ -144,6 +154,7 @@ def b_orthogonal(p: Plan) -> Any:
 
 
 def b_delta_orthogonal(p: Plan) -> Any:
+    _check_gain(p)
     shape = p.shape
     if len(shape) not in (3, 4, 5):
         raise ValueError(f"delta_orthogonal needs a 3-D, 4-D or 5-D shape (a convolution "

@@ -46,6 +46,52 @@ _CALC_MAX = {dt: _FLOAT64_MAX if dt.itemsize == 8 and dt.kind == "f" or dt == np
              else _FLOAT32_MAX for dt in V.REAL_DTYPES + V.COMPLEX_DTYPES}
 
 
+# Box-Muller's largest |z|: sqrt(-2 log u) at the smallest radius uniform, 2^-24 (float32
+# family) or 2^-53 (float64), rounded up
+_Z_NORMAL = {4: 5.7682, 8: 8.5717}
+_UINT = {2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
+def _grid(dt: np.dtype[Any]) -> np.dtype[Any]:
+    """The real dtype values are rounded to: ``dt``, or a complex dtype's parts."""
+    return _pairs_dtype(dt)
+
+
+def largest(dt: np.dtype[Any]) -> float:
+    """The largest finite value of a real or complex dtype (its parts)."""
+    return float(np.finfo(_grid(dt)).max)
+
+
+def _step(v: float, g: np.dtype[Any], up: bool) -> float:
+    """The neighbour of the ``g`` value ``v`` above (``up``) or below it."""
+    if v == 0.0:
+        tiny = np.array(1, _UINT[g.itemsize]).view(g)
+        return float(tiny) if up else -float(tiny)
+    bits = int(np.array(v, g).view(_UINT[g.itemsize]))
+    away = (v > 0) == up  # the magnitude grows
+    return float(np.array(bits + (1 if away else -1), _UINT[g.itemsize]).view(g))
+
+
+def round_up(x: float, g: np.dtype[Any]) -> float:
+    """The smallest ``g`` value >= x (+-inf beyond its range)."""
+    with np.errstate(over="ignore"):
+        v = float(np.array(x, np.float64).astype(g))
+    return _step(v, g, True) if v < x and math.isfinite(v) else v
+
+
+def round_down(x: float, g: np.dtype[Any]) -> float:
+    """The largest ``g`` value <= x."""
+    return -round_up(-x, g)
+
+
+def _check_range(lo: float, hi: float, dt: np.dtype[Any], what: str) -> None:
+    """Every value a fill can give lies in [lo, hi]: it must be finite in ``dt``."""
+    big = largest(dt)
+    if not (-big <= lo and hi <= big):
+        raise ValueError(f"{what}: values would reach [{lo:.6g}, {hi:.6g}], beyond the largest "
+                         f"finite {_grid(dt)} value {big:.7g}")
+
+
 def _check_affine(dist: int, loc: float, scale: float, dt: np.dtype[Any]) -> None:
     """loc + scale * x is computed in float32 for the float32 family: both must be
     finite there (uniform's scale is high - low, which can overflow when both are finite)."""
@@ -60,18 +106,41 @@ def _check_affine(dist: int, loc: float, scale: float, dt: np.dtype[Any]) -> Non
                      f"Received: mean={loc!r}, std={scale!r}")
 
 
-def uniform(low: float, high: float, dt: np.dtype[Any]) -> Sample:
-    """Uniform on [low, high); complex: uniform on the disk centred at (low+high)/2 with
-    the same E|w - centre|^2 = (high - low)^2 / 12 (radius (high - low) / sqrt(6))."""
+def uniform(low: float, high: float, dt: np.dtype[Any], what: str | None = None) -> Sample:
+    """Uniform on [low, high) -- in the output dtype: every value is >= low and < high
+    after rounding (if low or high is not representable, the nearest values inside);
+    low == high gives low (rounded). Complex: uniform on the disk centred at (low+high)/2
+    with the same E|w - centre|^2 = (high - low)^2 / 12 (radius (high - low) / sqrt(6)).
+    ``what``: who to name in an error (a scheme deriving low and high)."""
+    what = f"Arguments `low`={low!r} and `high`={high!r}" if what is None else what
     if _complex(dt):
-        return Sample(fill_of(_core.DIST_POLAR, _pairs_dtype(dt),
-                              ((high - low) / math.sqrt(6.0), 0.0, 0)), shift=(low + high) / 2)
+        r = (high - low) / math.sqrt(6.0)
+        c = (low + high) / 2
+        _check_range(min(c - r, -r), max(c + r, r), dt, what)
+        _check_affine(_core.DIST_UNIFORM, 0.0, r, dt)
+        return Sample(fill_of(_core.DIST_POLAR, _pairs_dtype(dt), (r, 0.0, 0)), shift=c)
+    # the half-open interval in the output dtype: [smallest value >= low, largest < high]
+    if low == high:
+        with np.errstate(over="ignore"):  # (beyond the dtype: refused below)
+            lo = hi = float(np.array(low, np.float64).astype(dt))  # every value is low, rounded
+    else:
+        lo, hi = round_up(low, dt), round_down(high, dt)
+        if hi == high:
+            hi = _step(hi, dt, False)
+    _check_range(lo, hi, dt, what)
+    if lo > hi:
+        raise ValueError(f"{what}: no {dt} value lies in [low, high)")
     _check_affine(_core.DIST_UNIFORM, low, high - low, dt)
-    return Sample(fill_of(_core.DIST_UNIFORM, dt, (low, high - low)))
+    return Sample(fill_of(_core.DIST_UNIFORM, dt, (low, high - low, lo, hi)))
 
 
-def normal(mean: float, std: float, dt: np.dtype[Any]) -> Sample:
-    """N(mean, std^2); complex: mean + complex normal with E|z|^2 = std^2."""
+def normal(mean: float, std: float, dt: np.dtype[Any], what: str | None = None) -> Sample:
+    """N(mean, std^2); complex: mean + complex normal with E|z|^2 = std^2. Every value
+    the fill can give (|z| up to Box-Muller's largest) must be finite in the dtype."""
+    what = f"Arguments `mean`={mean!r} and `std`={std!r}" if what is None else what
+    z = _Z_NORMAL[_pairs_dtype(dt).itemsize if _pairs_dtype(dt).itemsize == 8 else 4]
+    spread = std * z / (math.sqrt(2.0) if _complex(dt) else 1.0)
+    _check_range(mean - spread, mean + spread, dt, what)
     if _complex(dt):
         _check_affine(_core.DIST_NORMAL, 0.0, std / math.sqrt(2.0), dt)
         return Sample(fill_of(_core.DIST_NORMAL, _pairs_dtype(dt), (0.0, std / math.sqrt(2.0))),
@@ -101,19 +170,30 @@ def _standardised(mean: float, std: float, lo: float, hi: float, bounds: str) ->
         a, b = (lo - mean) / std, (hi - mean) / std
         lo_abs, hi_abs = lo, hi
     for v, name in ((a, "lo"), (b, "hi")):
-        if math.isfinite(v) and abs(v) > TRUNCNORM_MAX_SIGMA:
+        bound = lo if name == "lo" else hi
+        if math.isfinite(bound) and not math.isfinite(v):  # (bound - mean) / std overflowed
+            v = math.inf
+        if math.isfinite(bound) and abs(v) > TRUNCNORM_MAX_SIGMA:
             raise ValueError(f"Argument `{name}` is {abs(v):.3g} standard deviations from `mean`; "
                              f"truncated_normal supports bounds within {TRUNCNORM_MAX_SIGMA:g} "
                              f"std (or infinite). Received: {name}={lo if name == 'lo' else hi!r}")
     return (a, b, mean, std, lo_abs, hi_abs)
 
 
-def truncnorm(tn: tuple[Any, ...], dt: np.dtype[Any]) -> Sample:
-    """Truncated normal, tn = (a, b, loc, scale, lo, hi) as ``truncnorm_params``.
+def truncnorm(tn: tuple[Any, ...], dt: np.dtype[Any], what: str | None = None) -> Sample:
+    """Truncated normal, tn = (a, b, loc, scale, lo, hi) as ``truncnorm_params``: every
+    value lies in [lo, hi] in the output dtype (the bounds rounded inward to it; an
+    interval holding no value of the dtype is an error), and must be finite there.
     Complex: loc + z, z complex normal with E|z|^2 = scale^2 before truncation, its
     modulus truncated at b * scale (JAX's radial truncation; needs a == -b)."""
-    a, b, loc, scale, _, _ = tn
+    a, b, loc, scale, lo, hi = tn
+    if what is None:
+        what = (f"Arguments `mean`, `std`, `lo` and `hi` (mean={loc!r}, std={scale!r}, "
+                f"lo={lo!r}, hi={hi!r})")
     if _complex(dt):
+        reach = scale * min(b if math.isfinite(b) else 9.0, 9.0)  # the modulus' largest
+        _check_range(loc - reach, loc + reach, dt, what)
+        _check_affine(_core.DIST_NORMAL, loc, scale, dt)
         if not (math.isinf(a) and math.isinf(b) and a < 0 < b) and \
                 abs(a + b) > 1e-12 * max(1.0, abs(b)):
             raise ValueError("complex truncated_normal truncates the modulus |w - mean|, so the "
@@ -122,20 +202,34 @@ def truncnorm(tn: tuple[Any, ...], dt: np.dtype[Any]) -> Sample:
         u = (b - a) / 2
         cpar = 1.0 if math.isinf(u) else -math.expm1(-u * u)
         return Sample(fill_of(_core.DIST_POLAR, _pairs_dtype(dt), (scale, cpar, 1)), shift=loc)
-    return Sample(fill_of(_core.DIST_TRUNCNORM, dt, tuple(float(x) for x in tn)))
+    # how far the inverse CDF reaches past an infinite bound (p >= 2^-53 P(interval)),
+    # in std, with a margin: sqrt(2 log(2^53) + the other bound^2)
+    low = max(lo, loc - scale * math.sqrt(75.0 + min(b, 0.0) ** 2))
+    high = min(hi, loc + scale * math.sqrt(75.0 + max(a, 0.0) ** 2))
+    _check_range(low, high, dt, what)
+    _check_affine(_core.DIST_NORMAL, loc, scale, dt)
+    lo_r = round_up(lo, dt) if math.isfinite(lo) else lo
+    hi_r = round_down(hi, dt) if math.isfinite(hi) else hi
+    if lo_r > hi_r:
+        raise ValueError(f"{what}: no {dt} value lies in [lo, hi]")
+    return Sample(fill_of(_core.DIST_TRUNCNORM, dt, (float(a), float(b), float(loc),
+                                                      float(scale), lo_r, hi_r)))
 
 
-def variance(distribution: str, var: float, dt: np.dtype[Any]) -> Sample:
-    """Zero-mean values with E|w|^2 = var (real or complex alike)."""
+def variance(distribution: str, var: float, dt: np.dtype[Any], what: str) -> Sample:
+    """Zero-mean values with E|w|^2 = var (real or complex alike); ``what`` names the
+    parameters that gave var in an error."""
+    if not math.isfinite(var):
+        raise ValueError(f"{what}: the variance overflows (it is {var})")
     if distribution == "uniform":
         lim = math.sqrt(3.0 * var)
-        return uniform(-lim, lim, dt)
+        return uniform(-lim, lim, dt, what)
     if distribution == "normal":
-        return normal(0.0, math.sqrt(var), dt)
+        return normal(0.0, math.sqrt(var), dt, what)
     std = math.sqrt(var) / (CTRUNC2_STD if _complex(dt) else TRUNC2_STD)
     if std == 0.0:  # zero variance (scale 0): the degenerate truncated normal is 0
-        return normal(0.0, 0.0, dt)
-    return truncnorm(_standardised(0.0, std, -2.0, 2.0, "std"), dt)
+        return normal(0.0, 0.0, dt, what)
+    return truncnorm(_standardised(0.0, std, -2.0, 2.0, "std"), dt, what)
 
 
 def fan_variance(scale: float, mode: str, fans: tuple[int, int]) -> float:
@@ -186,6 +280,13 @@ def constant(value: Any, dt: np.dtype[Any], name: str = "value",
             raise ValueError(f"Argument `{name}` must be exactly representable in dtype={dt}. "
                              f"Received: {name}={value!r}")
         return Sample(None, int(value))
+    if isinstance(value, int):
+        try:
+            value = float(value)
+        except OverflowError:
+            raise ValueError(f"Argument `{name}` is not representable in dtype={dt}: "
+                             f"{value.bit_length()}-bit int (its largest finite value is "
+                             f"{largest(dt):.7g})") from None
     return Sample(None, _finite_in(value, dt, name))
 
 
@@ -226,31 +327,40 @@ def s_truncated_normal(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, in
 def s_variance_scaling(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
        shape: tuple[int, ...]) -> Sample:
     assert fans is not None
-    return variance(p["distribution"], fan_variance(p["scale"], p["mode"], fans), dt)
+    return variance(p["distribution"], fan_variance(p["scale"], p["mode"], fans), dt,
+                    _what("scale", p["scale"], fans))
 
 
 def s_glorot_uniform(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
        shape: tuple[int, ...]) -> Sample:
     assert fans is not None
-    return variance("uniform", fan_variance(p["gain"] ** 2, "fan_avg", fans), dt)
+    return variance("uniform", fan_variance(p["gain"] * p["gain"], "fan_avg", fans), dt,
+                    _what("gain", p["gain"], fans))
 
 
 def s_glorot_normal(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
        shape: tuple[int, ...]) -> Sample:
     assert fans is not None
-    return variance(p["distribution"], fan_variance(p["gain"] ** 2, "fan_avg", fans), dt)
+    return variance(p["distribution"], fan_variance(p["gain"] * p["gain"], "fan_avg", fans), dt,
+                    _what("gain", p["gain"], fans))
 
 
 def s_kaiming_uniform(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
        shape: tuple[int, ...]) -> Sample:
     assert fans is not None
-    return variance("uniform", fan_variance(p["gain"] ** 2, p["mode"], fans), dt)
+    return variance("uniform", fan_variance(p["gain"] * p["gain"], p["mode"], fans), dt,
+                    _what("gain", p["gain"], fans))
 
 
 def s_kaiming_normal(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
        shape: tuple[int, ...]) -> Sample:
     assert fans is not None
-    return variance(p["distribution"], fan_variance(p["gain"] ** 2, p["mode"], fans), dt)
+    return variance(p["distribution"], fan_variance(p["gain"] * p["gain"], p["mode"], fans), dt,
+                    _what("gain", p["gain"], fans))
+
+
+def _what(name: str, value: float, fans: tuple[int, int]) -> str:
+    return f"Argument `{name}`={value!r} (with fans {fans})"
 
 
 def s_zeros(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,

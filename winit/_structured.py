@@ -91,10 +91,12 @@ def b_dirac(p: Plan) -> Any:
 
 
 def n_zeros(sparsity: float, n: int) -> int:
-    """ceil(sparsity * n), read as the user means it: 0.1 * 30 is 3, not 4."""
+    """ceil(sparsity * n), read as the user means it: 0.1 * 30 is 3, not 4 (a product
+    within 1e-12 of a positive integer is that integer); any sparsity > 0 zeros at least
+    one."""
     x = sparsity * n
     r = round(x)
-    return int(r) if abs(x - r) <= 1e-9 * max(1.0, x) else math.ceil(x)
+    return int(r) if r >= 1 and abs(x - r) <= 1e-12 * x else math.ceil(x)
 
 
 def k_smallest(keys: np.ndarray[Any, Any], k: int) -> np.ndarray[Any, Any]:
@@ -111,7 +113,48 @@ def k_smallest(keys: np.ndarray[Any, Any], k: int) -> np.ndarray[Any, Any]:
     return zero
 
 
+# keys held at once: a unit's whole positions axis up to this many, else in passes
+_KEYS_AT_ONCE = 1 << 22
+
+
+def _unit_keys(p: Plan, u_ax: int, units: tuple[int, int], pos: tuple[int, int],
+               stream: int) -> np.ndarray[Any, Any]:
+    """The zero-position keys of units [u0, u1) at positions [q0, q1), as (units, positions)."""
+    reg = [(0, 0), (0, 0)]
+    reg[u_ax], reg[1 - u_ax] = units, pos
+    keys = draw(p, _core.DIST_BITS, (), p.shape, np.uint32, stream, region=tuple(reg),
+                purpose=PURPOSE_SPARSE)
+    return keys if u_ax == 0 else np.ascontiguousarray(keys.T)
+
+
+def _kth_pair(p: Plan, u_ax: int, unit: int, n_p: int, k: int, stream: int) -> tuple[int, int]:
+    """The k-th smallest (key, position) pair of one unit, its keys seen in passes of
+    _KEYS_AT_ONCE (memory bounded whatever the axis' length): a histogram of the keys'
+    top 16 bits finds the bucket that holds it, and that bucket's pairs are sorted."""
+    chunks = [(c, min(n_p, c + _KEYS_AT_ONCE)) for c in range(0, n_p, _KEYS_AT_ONCE)]
+    hist = np.zeros(1 << 16, np.int64)
+    for c in chunks:
+        hist += np.bincount(_unit_keys(p, u_ax, (unit, unit + 1), c, stream)[0] >> 16,
+                            minlength=1 << 16)
+    cum = np.cumsum(hist)
+    bucket = int(np.searchsorted(cum, k))
+    below = int(cum[bucket - 1]) if bucket else 0
+    keys, pos = [], []
+    for c in chunks:
+        kc = _unit_keys(p, u_ax, (unit, unit + 1), c, stream)[0]
+        hit = np.nonzero((kc >> 16) == bucket)[0]
+        keys.append(kc[hit])
+        pos.append(hit + c[0])
+    kk, pp = np.concatenate(keys), np.concatenate(pos)
+    j = np.lexsort((pp, kk))[k - below - 1]
+    return int(kk[j]), int(pp[j])
+
+
 def b_sparse_init(p: Plan) -> Any:
+    """Exactly k = n_zeros(sparsity, n) zeros per unit, at the positions of its k smallest
+    keys (ties by position); the other values N(0, std^2), never 0 in the output dtype (a
+    value that rounds to 0 becomes the dtype's smallest subnormal of its sign). Memory:
+    the region, plus keys for at most _KEYS_AT_ONCE positions at a time."""
     shape = p.shape
     if len(shape) != 2:
         raise ValueError(f"sparse_init needs a 2-D shape. Received: shape={shape}")
@@ -120,19 +163,43 @@ def b_sparse_init(p: Plan) -> Any:
     values = normal(0.0, p.params["std"], p.dtype)  # (its checks before the stream is taken)
     stream = p.stream()
     arr = sample_host(p, values, stream)
-    if k and arr.size:
-        reg = p.region or tuple((0, n) for n in shape)
-        (u0, u1), (q0, q1) = reg[u_ax], reg[p_ax]
-        n_p = shape[p_ax]
-        step = max(1, (1 << 22) // max(n_p, 1))
+    _no_zero_values(arr)
+    if not (k and arr.size):
+        return finish(p, arr)
+    reg = p.region or tuple((0, n) for n in shape)
+    (u0, u1), (q0, q1) = reg[u_ax], reg[p_ax]
+    n_p = shape[p_ax]
+    units = arr if u_ax == 0 else arr.T  # (units, positions) views of the result
+    if n_p <= _KEYS_AT_ONCE:
+        step = max(1, _KEYS_AT_ONCE // n_p)
         for a in range(u0, u1, step):
             b = min(u1, a + step)
-            kreg = [(0, shape[0]), (0, shape[1])]
-            kreg[u_ax] = (a, b)
-            keys = draw(p, _core.DIST_BITS, (), shape, np.uint32, stream, region=tuple(kreg),
-                        purpose=PURPOSE_SPARSE)
-            zero = k_smallest(keys if p_ax == 1 else keys.T, k)  # (units, positions)
-            sel = [slice(None), slice(None)]
-            sel[u_ax] = slice(a - u0, b - u0)
-            arr[tuple(sel)][zero[:, q0:q1] if p_ax == 1 else zero[:, q0:q1].T] = 0
+            zero = k_smallest(_unit_keys(p, u_ax, (a, b), (0, n_p), stream), k)
+            units[a - u0:b - u0][zero[:, q0:q1]] = 0
+        return finish(p, arr)
+    for unit in range(u0, u1):  # a long positions axis: a threshold pair per unit
+        key_t, pos_t = _kth_pair(p, u_ax, unit, n_p, k, stream)
+        for c0 in range(q0, q1, _KEYS_AT_ONCE):
+            c1 = min(q1, c0 + _KEYS_AT_ONCE)
+            kc = _unit_keys(p, u_ax, (unit, unit + 1), (c0, c1), stream)[0]
+            at = np.arange(c0, c1)
+            units[unit - u0, c0 - q0:c1 - q0][(kc < key_t) | ((kc == key_t) & (at <= pos_t))] = 0
     return finish(p, arr)
+
+
+def _no_zero_values(arr: np.ndarray[Any, Any]) -> None:
+    """Values that rounded to 0 become the smallest subnormal of their sign (so the
+    only zeros are the chosen ones)."""
+    if arr.dtype.kind == "c":
+        parts = (arr.real, arr.imag)
+        z = arr == 0
+        if z.any():
+            parts[0][z] = np.where(np.signbit(parts[0][z]), -1, 1) * _tiny(arr.real.dtype)
+        return
+    z = arr == 0
+    if z.any():
+        arr[z] = np.where(np.signbit(arr[z]), -1, 1) * _tiny(arr.dtype)
+
+
+def _tiny(dt: np.dtype[Any]) -> Any:
+    return np.array(1, {2: np.uint16, 4: np.uint32, 8: np.uint64}[dt.itemsize]).view(dt)

@@ -95,7 +95,11 @@ def real(value: Any, name: str, allow_inf: bool = False, min_value: float | None
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"Argument `{name}` must be a real number. "
                         f"Received: {name}={value!r} of type {type(value).__name__}")
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:  # an int beyond float64
+        raise ValueError(f"Argument `{name}` must be a finite number (an int this large has "
+                         f"no float64). Received: {name} of {int(value).bit_length()} bits") from None
     if math.isnan(v) or (math.isinf(v) and not allow_inf):
         raise ValueError(f"Argument `{name}` must be a finite number. Received: {name}={value!r}")
     if min_value is not None and (v < min_value or (strict_min and v == min_value)):

@@ -9,6 +9,8 @@ int main(void) {
     winit_fill_spec s; memset(&s, 0, sizeof s);
     s.k0 = 0x243F6A88u; s.k1 = 0x85A308D3u; s.stream = 5;
     s.af.loc = 0.25f; s.af.scale = 2.0f; s.ad.loc = -1.0; s.ad.scale = 3.0;
+    s.uf.loc = 0.25f; s.uf.scale = 2.0f; s.uf.lo = 0.5f; s.uf.hi = 2.0f; /* clamps both ends */
+    s.ud.loc = -1.0; s.ud.scale = 3.0; s.ud.lo = -0.5; s.ud.hi = 1.5;
     s.pf.scale = 1.0f; s.pf.c = 0.9f; s.pd.scale = 1.0; s.pd.c = 0.9; s.pf.mode = s.pd.mode = 1;
     const double tn[][2] = {{-2, 2}, {0.5, 3}, {-40, -12}, {1.0, 1.001}};
     for (int k = 0; k < 4; k++) {

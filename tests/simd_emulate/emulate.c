@@ -25,6 +25,8 @@ int main(int argc, char **argv) {
     memset(&s, 0, sizeof s);
     s.k0 = 0x243F6A88u; s.k1 = 0x85A308D3u;
     s.af.loc = 0.25f; s.af.scale = 2.0f; s.ad.loc = -1.0; s.ad.scale = 3.0;
+    s.uf.loc = 0.25f; s.uf.scale = 2.0f; s.uf.lo = 0.5f; s.uf.hi = 2.0f; /* clamps both ends */
+    s.ud.loc = -1.0; s.ud.scale = 3.0; s.ud.lo = -0.5; s.ud.hi = 1.5;
     s.pf.scale = 1.0f; s.pf.c = 0.9f; s.pd.scale = 1.0; s.pd.c = 0.9;
     const double tn[][2] = {{-2, 2}, {0.5, 3}, {-40, -12}, {12, 40}, {1.0, 1.001}};
     long checks = 0;

@@ -51,7 +51,7 @@ static void ref_blocks(const winit_fill_spec *s, uint64_t b0, size_t nb, unsigne
         switch (s->dist) {
         case WINIT_DIST_BITS: memcpy(out + 16 * i, w.v, 16); continue;
         case WINIT_DIST_UNIFORM:
-            if (f64) winit_block_uniform_f64(w, &s->ad, d); else winit_block_uniform_f32(w, &s->af, y);
+            if (f64) winit_block_uniform_f64(w, &s->ud, d); else winit_block_uniform_f32(w, &s->uf, y);
             break;
         case WINIT_DIST_NORMAL:
             if (f64) winit_block_normal_f64(w, &s->ad, d); else winit_block_normal_f32(w, &s->af, y);
@@ -176,6 +176,16 @@ static int check_blocks(int rounds) {
         s.af.scale = rd % 5 == 0 ? 1.0f : (float)ldexp((double)(next() % 1000 + 1), -(int)(next() % 12));
         s.ad.loc = (double)s.af.loc + 1e-9 * (double)(next() % 7);
         s.ad.scale = (double)s.af.scale * (1.0 + 1e-12 * (double)(next() % 5));
+        /* uniform: the same affine map, clamped to [lo, hi] -- none, or cutting both ends
+         * (signed zeros at the clamp included: lo = +0 when loc = 0) */
+        s.uf.loc = s.af.loc; s.uf.scale = s.af.scale; s.ud.loc = s.ad.loc; s.ud.scale = s.ad.scale;
+        if (rd % 2) {
+            s.uf.lo = s.af.loc + 0.125f * s.af.scale; s.uf.hi = s.af.loc + 0.75f * s.af.scale;
+            s.ud.lo = s.ad.loc + 0.125 * s.ad.scale; s.ud.hi = s.ad.loc + 0.75 * s.ad.scale;
+        } else {
+            s.uf.lo = s.ud.lo = rd % 4 == 0 ? 0.0 : -INFINITY;
+            s.uf.hi = s.ud.hi = INFINITY;
+        }
         const double *ab = TN[rd % NTN];
         const double loc = rd % 3 ? 0.0 : 0.5, scale = rd % 3 ? 1.0 : 2.0;
         s.tf = winit_tn_setup_f32(ab[0], ab[1], loc, scale, loc + scale * ab[0], loc + scale * ab[1]);

@@ -9,6 +9,10 @@ cdef extern from "winit/philox.h" nogil:
     winit_u32x4 winit_philox4x32_R(unsigned rounds, winit_u32x4 c, winit_u32x2 k) noexcept
 
 cdef extern from "winit/element.h" nogil:
+    ctypedef struct winit_uniform_f32:
+        float loc, scale, lo, hi
+    ctypedef struct winit_uniform_f64:
+        double loc, scale, lo, hi
     ctypedef struct winit_affine_f32:
         float loc, scale
     ctypedef struct winit_affine_f64:
@@ -46,6 +50,8 @@ cdef extern from "fill.h" nogil:
         uint64_t stream
         int32_t dist, dtype
         winit_knone kn
+        winit_uniform_f32 uf
+        winit_uniform_f64 ud
         winit_affine_f32 af
         winit_affine_f64 ad
         winit_tn_f32 tf

@@ -101,7 +101,8 @@ cdef class Fill:
     """One kernel of winit/kernels.h with its parameters packed -- THE place parameters
     are packed, for the CPU and the GPU alike.
 
-    ``Fill(dist, dtype_code, params)``: params are (loc, scale) for uniform / normal,
+    ``Fill(dist, dtype_code, params)``: params are (loc, scale) for normal, (loc, scale,
+    lo, hi) for uniform (lo, hi: its clamp in the output dtype; omitted: none),
     (a, b, loc, scale, lo, hi) for the truncated normal (a, b standardised bounds), (scale,
     c, mode) for polar (element.h), () for raw words. ``param_bytes`` is the parameter
     struct the GPU kernel ``winit_k_<name>`` takes by value; ``run`` fills on the CPU.
@@ -120,7 +121,13 @@ cdef class Fill:
         self.itemsize = winit_kernel_infos[k].itemsize
         self.name = winit_kernel_infos[k].name.decode()
         self.s.dist, self.s.dtype = dist, dtype_code
-        if dist == WINIT_DIST_UNIFORM or dist == WINIT_DIST_NORMAL:
+        if dist == WINIT_DIST_UNIFORM:
+            # (loc, scale) or (loc, scale, lo, hi): lo, hi clamp in the output dtype
+            loc, scale, lo, hi = params if len(params) == 4 else (*params, -np.inf, np.inf)
+            self.s.uf.loc, self.s.uf.scale = <float>loc, <float>scale
+            self.s.uf.lo, self.s.uf.hi = <float>lo, <float>hi
+            self.s.ud.loc, self.s.ud.scale, self.s.ud.lo, self.s.ud.hi = loc, scale, lo, hi
+        elif dist == WINIT_DIST_NORMAL:
             loc, scale = params
             self.s.af.loc, self.s.af.scale = <float>loc, <float>scale
             self.s.ad.loc, self.s.ad.scale = loc, scale

@@ -13,7 +13,9 @@ typedef struct {
     uint64_t stream;     /* counter words 2, 3 */
     int32_t dist, dtype;
     winit_knone kn;      /* raw words */
-    winit_affine_f32 af; /* uniform / normal */
+    winit_uniform_f32 uf; /* uniform */
+    winit_uniform_f64 ud;
+    winit_affine_f32 af; /* normal */
     winit_affine_f64 ad;
     winit_tn_f32 tf;     /* truncated normal */
     winit_tn_f64 td;

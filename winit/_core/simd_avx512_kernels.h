@@ -372,9 +372,12 @@ static inline void grp_bits(const void *P, const __m512i w[4], __m512 y[4]) {
     for (int j = 0; j < 4; j++) y[j] = BITS_F(w[j]);
 }
 static inline void grp_uniform_f32(const void *P, const __m512i w[4], __m512 y[4]) {
-    const winit_affine_f32 *a = (const winit_affine_f32 *)P;
+    const winit_uniform_f32 *a = (const winit_uniform_f32 *)P;
+    /* EXACT: max(lo, v) / min(hi, v) with those operand orders are the header's
+     * v < lo ? lo : v and v > hi ? hi : v (signed zeros included) */
     for (int j = 0; j < 4; j++)
-        y[j] = _mm512_fmadd_ps(v_u01_co_f32(w[j]), F1(a->scale), F1(a->loc));
+        y[j] = _mm512_min_ps(F1(a->hi), _mm512_max_ps(F1(a->lo), _mm512_fmadd_ps(
+            v_u01_co_f32(w[j]), F1(a->scale), F1(a->loc))));
 }
 static inline void grp_normal_f32(const void *P, const __m512i w[4], __m512 y[4]) {
     const winit_affine_f32 *a = (const winit_affine_f32 *)P;
@@ -384,10 +387,13 @@ static inline void grp_normal_f32(const void *P, const __m512i w[4], __m512 y[4]
     for (int j = 0; j < 4; j++) y[j] = _mm512_fmadd_ps(z[j], F1(a->scale), F1(a->loc));
 }
 static inline void grp_uniform_f64(const void *P, const __m512i w[4], __m512d a[2], __m512d b[2]) {
-    const winit_affine_f64 *af = (const winit_affine_f64 *)P;
-    for (int h = 0; h < 2; h++) {
-        a[h] = _mm512_fmadd_pd(v_u01_co_f64(w[0], w[1], h), D1(af->scale), D1(af->loc));
-        b[h] = _mm512_fmadd_pd(v_u01_co_f64(w[2], w[3], h), D1(af->scale), D1(af->loc));
+    const winit_uniform_f64 *af = (const winit_uniform_f64 *)P;
+    const __m512d lo = D1(af->lo), hi = D1(af->hi);
+    for (int h = 0; h < 2; h++) { /* EXACT: as grp_uniform_f32's clamp */
+        a[h] = _mm512_min_pd(hi, _mm512_max_pd(lo, _mm512_fmadd_pd(v_u01_co_f64(w[0], w[1], h),
+                                                                   D1(af->scale), D1(af->loc))));
+        b[h] = _mm512_min_pd(hi, _mm512_max_pd(lo, _mm512_fmadd_pd(v_u01_co_f64(w[2], w[3], h),
+                                                                   D1(af->scale), D1(af->loc))));
     }
 }
 static inline void grp_normal_f64(const void *P, const __m512i w[4], __m512d a[2], __m512d b[2]) {
@@ -498,13 +504,13 @@ static inline void fill_f64(const winit_fill_spec *s, const void *P, uint64_t b0
     }
 
 K512_F32(k512_bits_u32, af, OUT_F32, grp_bits)
-K512_F32(k512_uniform_f32, af, OUT_F32, grp_uniform_f32)
-K512_F32(k512_uniform_f16, af, OUT_F16, grp_uniform_f32)
-K512_F32(k512_uniform_bf16, af, OUT_BF16, grp_uniform_f32)
+K512_F32(k512_uniform_f32, uf, OUT_F32, grp_uniform_f32)
+K512_F32(k512_uniform_f16, uf, OUT_F16, grp_uniform_f32)
+K512_F32(k512_uniform_bf16, uf, OUT_BF16, grp_uniform_f32)
 K512_F32(k512_normal_f32, af, OUT_F32, grp_normal_f32)
 K512_F32(k512_normal_f16, af, OUT_F16, grp_normal_f32)
 K512_F32(k512_normal_bf16, af, OUT_BF16, grp_normal_f32)
-K512_F64(k512_uniform_f64, ad, grp_uniform_f64)
+K512_F64(k512_uniform_f64, ud, grp_uniform_f64)
 K512_F64(k512_normal_f64, ad, grp_normal_f64)
 
 /* ------------------------------------------------------------------ truncated normal */

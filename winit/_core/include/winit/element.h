@@ -57,12 +57,26 @@ WINIT_HD void winit_block_bits_u32(winit_u32x4 w, const winit_knone *p, uint32_t
     for (int j = 0; j < 4; j++) y[j] = w.v[j];
 }
 
-/* uniform [low, high): loc = low, scale = high - low */
-WINIT_HD void winit_block_uniform_f32(winit_u32x4 w, const winit_affine_f32 *a, float y[4]) {
-    for (int j = 0; j < 4; j++) y[j] = fmaf(winit_u01_co_f32(w.v[j]), a->scale, a->loc);
+/* uniform [low, high): loc = low, scale = high - low, then clamped to [lo, hi]: the
+ * smallest value >= low and the largest < high of the OUTPUT dtype (for float16 /
+ * bfloat16 their grid, as float32 values), so the rounding of loc + scale * u (to the
+ * compute dtype, then to the output) never gives high or leaves the interval. */
+typedef struct { float loc, scale, lo, hi; } winit_uniform_f32;
+typedef struct { double loc, scale, lo, hi; } winit_uniform_f64;
+
+WINIT_HD void winit_block_uniform_f32(winit_u32x4 w, const winit_uniform_f32 *a, float y[4]) {
+    for (int j = 0; j < 4; j++) {
+        float v = fmaf(winit_u01_co_f32(w.v[j]), a->scale, a->loc);
+        v = v < a->lo ? a->lo : v;
+        y[j] = v > a->hi ? a->hi : v;
+    }
 }
-WINIT_HD void winit_block_uniform_f64(winit_u32x4 w, const winit_affine_f64 *a, double y[2]) {
-    for (int j = 0; j < 2; j++) y[j] = fma(winit_u01_co_f64(w.v[2 * j], w.v[2 * j + 1]), a->scale, a->loc);
+WINIT_HD void winit_block_uniform_f64(winit_u32x4 w, const winit_uniform_f64 *a, double y[2]) {
+    for (int j = 0; j < 2; j++) {
+        double v = fma(winit_u01_co_f64(w.v[2 * j], w.v[2 * j + 1]), a->scale, a->loc);
+        v = v < a->lo ? a->lo : v;
+        y[j] = v > a->hi ? a->hi : v;
+    }
 }
 
 /* normal: loc = mean, scale = std */
@@ -126,6 +140,14 @@ WINIT_HD winit_tn_f64 winit_tn_setup_f64(double a, double b, double loc, double 
     t.mode = winit_tn_constants(a, b, WINIT_TN_LOG_B_F64, c);
     t.loc = loc; t.scale = scale; t.lo = lo; t.hi = hi;
     t.pa = c[0]; t.qb = c[1]; t.d = c[2]; t.lb = c[3]; t.r = c[4]; t.omr = c[5];
+    /* the density varies by less than 2^-30 across [a, b] (a narrow interval): uniform on
+     * [lo, hi] -- the inverse CDF cannot resolve such an interval in p */
+    double a2 = a * a, b2 = b * b;
+    double top = a2 > b2 ? a2 : b2, bottom = (a <= 0 && b >= 0) ? 0.0 : (a2 < b2 ? a2 : b2);
+    if (a > -1e300 && b < 1e300 && (top - bottom) * 0.5 <= 9.313225746154785e-10 /* 2^-30 */) {
+        t.mode = WINIT_TN_FLAT;
+        t.d = hi - lo;
+    }
     return t;
 }
 WINIT_HD winit_tn_f32 winit_tn_setup_f32(double a, double b, double loc, double scale,
@@ -137,6 +159,10 @@ WINIT_HD winit_tn_f32 winit_tn_setup_f32(double a, double b, double loc, double 
     t.pa = (float)c[0]; t.qb = (float)c[1]; t.d = (float)c[2];
     t.lb = (float)c[3]; t.r = (float)c[4]; t.omr = (float)c[5];
     t.wide = winit_tn_setup_f64(a, b, loc, scale, lo, hi);
+    if (t.wide.mode & WINIT_TN_FLAT) { /* uniform on [lo, hi]: in float64, then rounded */
+        t.mode = WINIT_TN_WIDE | WINIT_TN_FLAT;
+        return t;
+    }
     /* float32 resolves p (or log p) over the interval to ~2^-20 of its width only if
      * the mass is not tiny next to p itself; and its constants need |a|, |b| < 1e15. */
     double fa = a < 0 ? -a : a, fb = b < 0 ? -b : b;

@@ -29,13 +29,13 @@ enum { WINIT_DT_FLOAT32 = 0, WINIT_DT_FLOAT64 = 1, WINIT_DT_FLOAT16 = 2,
  *                are the same whatever they say */
 #define WINIT_KERNELS(X)                                                                              \
     X(bits_u32, BITS, UINT32, winit_knone, kn, uint32_t, 4, winit_block_bits_u32, NONE, NAT, NONE)    \
-    X(uniform_f32, UNIFORM, FLOAT32, winit_affine_f32, af, float, 4, winit_block_uniform_f32, NONE,   \
+    X(uniform_f32, UNIFORM, FLOAT32, winit_uniform_f32, uf, float, 4, winit_block_uniform_f32, NONE,  \
       NAT, NONE)                                                                                      \
-    X(uniform_f64, UNIFORM, FLOAT64, winit_affine_f64, ad, double, 2, winit_block_uniform_f64, NONE,  \
+    X(uniform_f64, UNIFORM, FLOAT64, winit_uniform_f64, ud, double, 2, winit_block_uniform_f64, NONE, \
       SOA, NONE)                                                                                      \
-    X(uniform_f16, UNIFORM, FLOAT16, winit_affine_f32, af, uint16_t, 4, winit_block_uniform_f32, F16, \
-      NAT, NONE)                                                                                      \
-    X(uniform_bf16, UNIFORM, BFLOAT16, winit_affine_f32, af, uint16_t, 4, winit_block_uniform_f32,    \
+    X(uniform_f16, UNIFORM, FLOAT16, winit_uniform_f32, uf, uint16_t, 4, winit_block_uniform_f32,     \
+      F16, NAT, NONE)                                                                                 \
+    X(uniform_bf16, UNIFORM, BFLOAT16, winit_uniform_f32, uf, uint16_t, 4, winit_block_uniform_f32,   \
       BF16, NAT, NONE)                                                                                \
     X(normal_f32, NORMAL, FLOAT32, winit_affine_f32, af, float, 4, winit_block_normal_f32, NONE, SOA, \
       NONE)                                                                                           \

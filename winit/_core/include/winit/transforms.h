@@ -73,6 +73,8 @@ WINIT_HD void winit_box_muller_f64(double u_r, double u_t, double *z0, double *z
 #define WINIT_TN_LOG 2  /* far-tail log-space branch */
 #define WINIT_TN_WIDE 4 /* float32 output computed in float64: the interval is too narrow
                            (or too far out) for float32 arithmetic to resolve it */
+#define WINIT_TN_FLAT 8 /* the density is flat across the interval to 2^-30: uniform on
+                           [lo, hi] (y = lo + u d, d = hi - lo) */
 
 typedef struct {
     double loc, scale, lo, hi, pa, qb, d, lb, r, omr;
@@ -90,6 +92,11 @@ typedef struct {
 
 WINIT_HD double winit_truncnorm_f64(double u, const winit_tn_f64 *t) {
     double x;
+    if (t->mode & WINIT_TN_FLAT) {
+        double y = fma(u, t->d, t->lo);
+        y = y < t->lo ? t->lo : y;
+        return y > t->hi ? t->hi : y;
+    }
     if (t->mode & WINIT_TN_LOG) {
         x = winit_ndtri_log(t->lb + winit_log(fma(u, t->omr, t->r)));
     } else {
