@@ -148,11 +148,8 @@ def plan(spec: Scheme, shape: Any, params: dict[str, Any], dtype: Any = "float32
             V.out_array(out, rshape, dt)
         elif V.MEMORY is not None and math.prod(rshape) * dt.itemsize > V.MEMORY:
             V.allocatable(rshape, dt)  # the MemoryError
-    if checked:
-        axes = (in_axis, out_axis, batch_axis, layout)
-    else:
-        axes = check_axes(in_axis, out_axis, batch_axis, layout)
-        params = spec.check(params) if params or spec.params else params
+    axes = (in_axis, out_axis, batch_axis, layout) if checked else \
+        check_axes(in_axis, out_axis, batch_axis, layout)
     if not spec.random:
         check_rng(rng)  # validated, unused
         key = gen = None
@@ -161,8 +158,40 @@ def plan(spec: Scheme, shape: Any, params: dict[str, Any], dtype: Any = "float32
     else:
         key, gen = _key_and_gen(rng)
     fans = fans_of(shape, axes) if spec.fans else None
+    params, sample = _params_and_sample(spec, params, dt, fans, shape, checked)
+    return _new_plan(Plan, (spec, params, shape, reg, rshape, dt, device, out, key, gen, axes,
+                            fans, sample))
+
+
+_new_plan = tuple.__new__  # (a Plan without NamedTuple's __new__ frame: this is the hot path)
+_MEMO: dict[tuple[Any, ...], tuple[dict[str, Any], Sample | None]] = {}
+
+
+def _params_and_sample(spec: Scheme, params: dict[str, Any], dt: np.dtype[Any],
+                       fans: tuple[int, int] | None, shape: tuple[int, ...],
+                       checked: bool) -> tuple[dict[str, Any], Sample | None]:
+    """The validated parameters and the Sample (plain fills), remembered for parameters
+    given as floats and strings: a model repeats a few (scheme, parameters, dtype, fans),
+    and checking them and working out a fill's bounds in the dtype costs microseconds.
+    The key tells 0.0 from -0.0 (their fills differ)."""
+    items = tuple(params.items())
+    values = [v for _, v in items]
+    memo = all(type(v) is float or type(v) is str for v in values)
+    if memo:
+        mkey: tuple[Any, ...] = (spec, dt, fans, items)
+        if 0.0 in values:
+            mkey += tuple(math.copysign(1.0, v) for v in values if type(v) is float)
+        hit = _MEMO.get(mkey)
+        if hit is not None:
+            return hit
+    if not checked:
+        params = spec.check(params)
     sample = None if spec.sample is None else spec.sample(params, dt, fans, shape)
-    return Plan(spec, params, shape, reg, rshape, dt, device, out, key, gen, axes, fans, sample)
+    if memo:
+        if len(_MEMO) >= 256:
+            _MEMO.clear()
+        _MEMO[mkey] = (params, sample)
+    return params, sample
 
 
 # ------------------------------------------------------------------ run
@@ -175,6 +204,9 @@ def run(p: Plan) -> Any:
         assert p.scheme.build is not None
         return p.scheme.build(p)
     if p.device == "cpu":
+        if p.out is None and p.region is None and s.fill is not None and p.dtype.kind != "c":
+            arr = np.empty(p.rshape, p.dtype)  # the common case, straight through
+            return s.fill.run(arr, p.key, p.gen.stream() if p.gen is not None else 0)
         return _run_cpu(p, s)
     if s.fill is not None and p.dtype.kind != "c":
         return _run_cuda(p, s)

@@ -59,7 +59,10 @@ def _grid(dt: np.dtype[Any]) -> np.dtype[Any]:
 
 def largest(dt: np.dtype[Any]) -> float:
     """The largest finite value of a real or complex dtype (its parts)."""
-    return float(np.finfo(_grid(dt)).max)
+    return _LARGEST[dt]
+
+
+_LARGEST = {dt: float(np.finfo(_pairs_dtype(dt)).max) for dt in V.REAL_DTYPES + V.COMPLEX_DTYPES}
 
 
 def _step(v: float, g: np.dtype[Any], up: bool) -> float:
@@ -293,6 +296,8 @@ def constant(value: Any, dt: np.dtype[Any], name: str = "value",
 def _finite_in(value: Any, dt: np.dtype[Any], name: str) -> Any:
     """``value`` (scalar or array) in ``dt``: a finite value that would round to +-inf
     there is a ValueError naming the largest finite value of ``dt``."""
+    if type(value) is float and (abs(value) <= _LARGEST[dt] or math.isinf(value)):
+        return value  # (no finite value this small rounds to infinity)
     with np.errstate(over="ignore", invalid="ignore"):
         conv = np.asarray(value).astype(dt)
     parts = (np.asarray(value).real, np.asarray(value).imag) if dt.kind == "c" else (np.asarray(value),)

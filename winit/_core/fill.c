@@ -187,14 +187,19 @@ void winit_fill_region(const winit_fill_spec *s, void *out, const winit_fill_lay
 /* ---- threads: never more than a sane multiple of the CPUs (an unchecked count
  * makes libgomp crash or exit the process) ---- */
 
+static int g_max_threads = 0; /* computed once: omp_get_num_procs() is a system call */
+
 int winit_max_threads(void) {
+    if (g_max_threads <= 0) { /* benign race: every thread computes the same value */
 #ifdef _OPENMP
-    int cpus = omp_get_num_procs();
-    int cap = 4 * (cpus > 0 ? cpus : 1);
-    return cap < 1024 ? cap : 1024;
+        int cpus = omp_get_num_procs();
+        int cap = 4 * (cpus > 0 ? cpus : 1);
+        g_max_threads = cap < 1024 ? cap : 1024;
 #else
-    return 1;
+        g_max_threads = 1;
 #endif
+    }
+    return g_max_threads;
 }
 
 void winit_set_num_threads(int n) {
