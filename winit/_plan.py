@@ -173,21 +173,21 @@ def _params_and_sample(spec: Scheme, params: dict[str, Any], dt: np.dtype[Any],
     """The validated parameters and the Sample (plain fills), remembered for parameters
     given as floats and strings: a model repeats a few (scheme, parameters, dtype, fans),
     and checking them and working out a fill's bounds in the dtype costs microseconds.
-    The key tells 0.0 from -0.0 (their fills differ)."""
-    items = tuple(params.items())
-    values = [v for _, v in items]
-    memo = all(type(v) is float or type(v) is str for v in values)
-    if memo:
-        mkey: tuple[Any, ...] = (spec, dt, fans, items)
-        if 0.0 in values:
-            mkey += tuple(math.copysign(1.0, v) for v in values if type(v) is float)
+    -0.0 is not remembered: as a key it equals 0.0, and their fills differ."""
+    mkey: tuple[Any, ...] | None = (spec, dt, fans, tuple(params.items()))
+    for v in params.values():
+        t = type(v)
+        if t is not float and t is not str or v == 0.0 and math.copysign(1.0, v) < 0:
+            mkey = None  # (bool/int/array/-0.0: equal as keys to values they differ from)
+            break
+    if mkey is not None:
         hit = _MEMO.get(mkey)
         if hit is not None:
             return hit
     if not checked:
         params = spec.check(params)
     sample = None if spec.sample is None else spec.sample(params, dt, fans, shape)
-    if memo:
+    if mkey is not None:
         if len(_MEMO) >= 256:
             _MEMO.clear()
         _MEMO[mkey] = (params, sample)

@@ -1,6 +1,7 @@
 /* fill.c -- dispatch and threading: range and region fills with OpenMP over the block
  * fills of the SIMD level in use (simd_portable.c, simd_avx2.c, simd_avx512.c). */
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -29,13 +30,16 @@ static size_t dtype_size(const winit_fill_spec *s) {
 
 static int best_level(void);
 
+#define WINIT_UNALIGNED_BLOCKS 128 /* blocks per pass through the aligned buffer (4 KiB) */
+
 static void fill_range(const winit_fill_spec *s, void *out, uint64_t start, size_t n,
                        unsigned flags) {
     winit_blocks_fn fn = g_table[s->dist][s->dtype];
     const size_t esz = dtype_size(s);
     const unsigned epb = s->dtype == WINIT_DT_FLOAT64 ? WINIT_EPB_F64 : WINIT_EPB_F32;
     unsigned char *o = (unsigned char *)out;
-    unsigned char tmp[4 * 8];
+    /* the block fills store typed values: their buffers are aligned */
+    unsigned char tmp[4 * 8] __attribute__((aligned(64)));
     if (n == 0) return;
     uint64_t b = start / epb;
     unsigned j = (unsigned)(start % epb);
@@ -46,9 +50,18 @@ static void fill_range(const winit_fill_spec *s, void *out, uint64_t start, size
         o += k * esz; n -= k; b++;
     }
     size_t nb = n / epb;
-    if (nb) {
+    if (nb && ((uintptr_t)o & (esz - 1)) == 0) {
         fn(s, b, nb, o, flags);
         o += nb * epb * esz; n -= nb * epb; b += nb;
+    }
+    while (nb && n >= epb) {
+        /* an output off its element alignment (a view at any byte offset): a typed store
+         * there is undefined behaviour in C, so through an aligned buffer */
+        unsigned char buf[WINIT_UNALIGNED_BLOCKS * 4 * 8] __attribute__((aligned(64)));
+        size_t m = n / epb < WINIT_UNALIGNED_BLOCKS ? n / epb : WINIT_UNALIGNED_BLOCKS;
+        fn(s, b, m, buf, 0);
+        memcpy(o, buf, m * epb * esz);
+        o += m * epb * esz; n -= m * epb; b += m;
     }
     if (n) { /* tail */
         fn(s, b, 1, tmp, 0);
