@@ -216,7 +216,8 @@ identity_init = _register(
     circularly (np.roll; Flux's circshift).
 """)
 sparse_init = _register(
-    "sparse_init", [P("sparsity", R.REQUIRED, R.unit_interval),
+    "sparse_init", [P("sparsity", R.REQUIRED, R.unit_interval, "the fraction of each input "
+                      "unit's weights that are zero, in [0, 1]"),
                     P("std", 0.01, R.positive, "std of the non-zero weights (> 0: with std 0 "
                       "every weight would be zero, not the `sparsity` of them)")],
     build=b_sparse_init, axes=True,
