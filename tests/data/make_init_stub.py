@@ -47,6 +47,9 @@ from ._cuda import CudaUnavailableError as CudaUnavailableError
 from ._fans import calculate_gain as calculate_gain
 from ._fans import compute_fans as compute_fans
 from ._generator import Generator as Generator
+from ._generator import default_generator as default_generator
+from ._generator import seed as seed
+from ._generator import seeded as seeded
 from ._initializer import Initializer as Initializer
 from ._initializer import from_config as from_config
 from ._registry import ALIASES as ALIASES
