@@ -47,7 +47,9 @@ _COMMON_DOC = """
 _COMMON = "dtype, rng, device, out, region, in_axis, out_axis, batch_axis, layout"
 _TEMPLATE = """\
 def {name}(shape=None, {params}dtype="float32", rng=None, device="cpu", out=None,
-           region=None, in_axis=-2, out_axis=-1, batch_axis=(), layout=None):
+           region=None, in_axis=-2, out_axis=-1, batch_axis=(), layout=None, **unknown):
+    if unknown:
+        raise _unknown(spec, unknown)
     if shape is None:
         return _bind(spec, {own}, dtype, rng, device, out, region, in_axis, out_axis,
                      batch_axis, layout)
@@ -64,18 +66,29 @@ def _bind(spec: Scheme, own: dict[str, Any], dtype: Any, rng: Any, device: Any, 
                        **dict(zip(AXIS_PARAMS, axes)))
 
 
+def _unknown(spec: Scheme, unknown: dict[str, Any]) -> TypeError:
+    """An unknown keyword: "did you mean" and the valid names (``**unknown`` catches it
+    so the message can say so; the signature shown leaves it out)."""
+    return R.unknown_arguments(spec.name, unknown, spec.param_names,
+                               tuple(spec.signature.parameters)[1:])
+
+
 def _function(spec: Scheme) -> Callable[..., Any]:
-    """``winit.<name>``, with its real signature (its source is _TEMPLATE)."""
+    """``winit.<name>``, with its real signature (its source is _TEMPLATE; the catch-all
+    ``**unknown`` that words the error of an unknown keyword is left out of it)."""
     own_params = "".join(f"{p.name}, " if p.required else f"{p.name}=_d_{p.name}, "
                          for p in spec.params)
     params = own_params + "*, " if spec.positional else "*, " + own_params
     own = "{" + ", ".join(f"{p.name!r}: {p.name}" for p in spec.params) + "}"
-    ns: dict[str, Any] = {"spec": spec, "run": run, "plan": plan, "_bind": _bind}
+    ns: dict[str, Any] = {"spec": spec, "run": run, "plan": plan, "_bind": _bind,
+                          "_unknown": _unknown}
     ns.update({f"_d_{p.name}": p.default for p in spec.params})
     assert tuple(AXIS_DEFAULTS.values()) == (-2, -1, (), None)  # as written in _TEMPLATE
     exec(_TEMPLATE.format(name=spec.name, params=params, own=own, common=_COMMON), ns)
     fn: Callable[..., Any] = ns[spec.name]
     fn.__module__ = "winit"
+    sig = inspect.signature(fn)
+    fn.__signature__ = sig.replace(parameters=list(sig.parameters.values())[:-1])  # type: ignore[attr-defined]
     return fn
 
 

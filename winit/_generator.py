@@ -276,7 +276,7 @@ def default_generator() -> Generator | None:
     scope's in this context, else the one ``winit.seed`` set, else None (each such call
     draws fresh OS entropy)."""
     g = _SCOPED.get()
-    return _default if g is _UNSET else g  # type: ignore[no-any-return]
+    return _default if g is _UNSET else g
 
 
 def resolve_rng(rng: Any) -> Any:

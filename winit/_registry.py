@@ -13,6 +13,7 @@ A scheme is one of two kinds:
 Nothing here allocates or draws a value."""
 from __future__ import annotations
 
+import difflib
 import inspect
 import math
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from ._fans import DEFAULT_IN_AXIS, DEFAULT_OUT_AXIS, check_axis, check_layout
 if TYPE_CHECKING:
     from ._plan import Plan, Sample  # noqa: F401
 
-__all__ = ["Scheme", "Param", "SCHEMES", "ALIASES", "REQUIRED", "get_scheme"]
+__all__ = ["Scheme", "Param", "SCHEMES", "ALIASES", "REQUIRED", "get_scheme", "unknown_arguments"]
 
 FLOAT_DTYPES = V.REAL_DTYPES
 INEXACT_DTYPES = V.REAL_DTYPES + V.COMPLEX_DTYPES
@@ -163,6 +164,48 @@ def check_axes(in_axis: Any, out_axis: Any, batch_axis: Any, layout: Any
             check_axis(batch_axis, "batch_axis"), check_layout(layout))
 
 
+# ------------------------------------------------------------------ unknown arguments
+# Other libraries' names for winit's arguments (Keras/JAX stddev, minval/maxval, seed;
+# torch a/b, generator; scipy loc/scale): each -> winit's names, the first one the callee
+# takes is suggested. (rng -> seed: winit.keras' classes take Keras' `seed`.)
+WELL_KNOWN = {
+    "stddev": ("std",), "sigma": ("std",), "sd": ("std",), "scale": ("std",),
+    "loc": ("mean",), "mu": ("mean",), "minval": ("low", "lo"), "maxval": ("high", "hi"),
+    "a": ("lo", "low", "gain"), "b": ("hi", "high"), "lower": ("lo", "low"), "upper": ("hi", "high"),
+    "seed": ("rng",), "key": ("rng", "seed"), "generator": ("rng", "seed"),
+    "random_state": ("rng", "seed"), "rng": ("seed",), "dist": ("distribution",),
+    "fan": ("mode",), "nonlinearity": ("gain",), "negative_slope": ("gain",),
+}
+_HINTS = {
+    "rng": "it takes an int seed, a winit.Generator or None",
+    "gain": "torch's nonlinearity/a is gain=winit.calculate_gain('leaky_relu', a)",
+}
+
+
+def unknown_arguments(fn: str, unknown: Any, own: Any, common: Any = (),
+                      what: str = "keyword argument") -> TypeError:
+    """The TypeError of keywords ``fn`` does not take: each with "did you mean" (another
+    library's name for a valid one -- ``WELL_KNOWN`` -- or the closest valid names by
+    ``difflib``), then the valid names: ``own`` (the scheme's parameters), ``common``.
+    ``what``: "argument" where the names may be a config's keys (Initializer, from_config)."""
+    own, common = tuple(own), tuple(c for c in common if c not in own)
+    valid = own + common
+    parts = []
+    for name in sorted(map(str, unknown)):
+        known = [w for w in WELL_KNOWN.get(name, ()) if w in valid][:1]
+        sugg = known or difflib.get_close_matches(name, valid, n=3, cutoff=0.6)
+        text = f"{name!r}"
+        if sugg:
+            hint = f"; {_HINTS[known[0]]}" if known and known[0] in _HINTS else ""
+            text += f" (did you mean {' or '.join(f'{w}=' for w in sugg)}?{hint})"
+        parts.append(text)
+    s = "s" if len(parts) > 1 else ""
+    listing = f"Its parameters are {', '.join(own) or '(none)'}" + (
+        f"; common arguments: {', '.join(common)}" if common else "")
+    an = "" if s else "an "
+    return TypeError(f"{fn}() got {an}unexpected {what}{s} {', '.join(parts)}. {listing}")
+
+
 # ------------------------------------------------------------------ registry types
 
 @dataclass(frozen=True)
@@ -241,10 +284,8 @@ class Scheme:
         The one place scheme parameters are checked: functions, Initializer,
         from_config and every face come through here."""
         if not params.keys() <= self._names:
-            unknown = set(params) - set(self.param_names)
-            raise TypeError(f"{self.name}() got unexpected argument(s) "
-                            f"{', '.join(sorted(map(repr, unknown)))}; its parameters are "
-                            f"{', '.join(self.param_names) or '(none)'}")
+            raise unknown_arguments(self.name, set(params) - self._names, self.param_names,
+                                    what="argument")
         out = {}
         for p in self.params:
             v = params.get(p.name, p.default)

@@ -37,7 +37,8 @@ from . import _validate as V
 from ._fans import resolve_axes
 from ._generator import Generator, as_generator, resolve_rng
 from ._initializer import Initializer
-from ._registry import ALIASES, AXIS_DEFAULTS, AXIS_PARAMS, SCHEMES, Scheme, get_scheme
+from ._registry import (ALIASES, AXIS_DEFAULTS, AXIS_PARAMS, SCHEMES, Scheme, get_scheme,
+                        unknown_arguments)
 
 __all__ = ["SHARDABLE", "array", "block_regions"]
 __all__.extend(sorted({*SCHEMES, *ALIASES}))  # winit.dask.<scheme>, made below
@@ -207,6 +208,9 @@ def _make(spec: Scheme, name: str) -> Any:
         try:
             ba = sig.bind(*args, **kwargs)
         except TypeError as e:
+            if any(k not in sig.parameters for k in kwargs):  # "did you mean"
+                raise unknown_arguments(f"winit.dask.{name}", [k for k in kwargs if k not in
+                                        sig.parameters], spec.param_names, sig.parameters) from None
             raise TypeError(f"winit.dask.{name}(): {e}") from None
         a = dict(ba.arguments)  # only what was given: defaults are the scheme's own
         shape = a.pop("shape", None)

@@ -27,7 +27,7 @@ from .._generator import Generator, draw_seed, resolve_rng
 from .._initializer import Initializer as _WinitInitializer
 from ._backend import (_check_seed, _empty_aligned, _is_traced, draw_state, seed_to_generator,
                        state_to_generator, to_tensor)
-from .._registry import AXIS_PARAMS, REQUIRED, SCHEMES, Scheme
+from .._registry import AXIS_PARAMS, REQUIRED, SCHEMES, Scheme, unknown_arguments
 
 __all__ = ["WinitInitializer", "CLASSES", "ALIAS_CLASSES", "seed_to_generator", "to_tensor"]
 
@@ -101,8 +101,11 @@ class WinitInitializer(keras.initializers.Initializer):  # type: ignore[misc]  #
         try:
             ba = cls._signature.bind(*args, **kwargs)
         except TypeError as e:
-            raise TypeError(f"{cls.__name__}(): {e}. Its arguments are "
-                            f"{', '.join(cls._signature.parameters)}") from None
+            names = cls._signature.parameters
+            if any(k not in names for k in kwargs):  # "did you mean", as winit's functions
+                raise unknown_arguments(cls.__name__, [k for k in kwargs if k not in names],
+                                        self.scheme.param_names, names) from None
+            raise TypeError(f"{cls.__name__}(): {e}. Its arguments are {', '.join(names)}") from None
         ba.apply_defaults()
         a = dict(ba.arguments)
         seed = a.pop("seed")
