@@ -56,12 +56,12 @@ class Initializer:
 
     def __init__(self, scheme: str | Scheme, **params: Any) -> None:
         spec = scheme if isinstance(scheme, Scheme) else get_scheme(scheme)
-        bound = {k: params.pop(k) for k in list(params) if k not in spec.param_names}
+        bound = {k: params.pop(k) for k in list(params) if k not in spec._names}
         allowed = set(spec.bound_params) - set(spec.param_names)
         extra = set(bound) - allowed - (set(AXIS_PARAMS) if not spec.axes else set())
         if extra:
-            raise unknown_arguments(spec.name, extra, spec.param_names, spec.bound_params,
-                                    what="argument")
+            raise unknown_arguments(spec.name, extra, spec.param_names + spec.option_names,
+                                    spec.bound_params, what="argument")
         axes = tuple(check_layout(bound.pop(k, AXIS_DEFAULTS[k])) if k == "layout" else
                      check_axis(bound.pop(k, AXIS_DEFAULTS[k]), k) for k in AXIS_PARAMS)
         own = spec.check(params)

@@ -179,6 +179,8 @@ def _params_and_sample(spec: Scheme, params: dict[str, Any], dt: np.dtype[Any],
     memo = all(type(v) is float or type(v) is str for v in values)
     if memo:
         mkey: tuple[Any, ...] = (spec, dt, fans, items)
+        if len(shape) < 2:  # (n,) has the fans of (n, n), but small_rank tells them apart
+            mkey += (len(shape),)
         if 0.0 in values:
             mkey += tuple(math.copysign(1.0, v) for v in values if type(v) is float)
         hit = _MEMO.get(mkey)

@@ -228,6 +228,9 @@ class Scheme:
     Attributes:
         name: canonical name (``"glorot_uniform"``); ``aliases``: other names.
         params: the scheme's own parameters (``Param``), in signature order.
+        options: keyword-only parameters added later (``small_rank``): after ``params`` in
+            the signature; in ``check``'s result (so in ``params`` and configs) only when
+            given a value other than their default, so existing configs stay as they were.
         sample: plain fills: ``(params, dtype, fans, shape) -> Sample``; ``build``:
             structured schemes, ``plan -> result``. Exactly one is set.
         random: takes a stream of ``rng`` (deterministic schemes ignore ``rng``).
@@ -241,6 +244,7 @@ class Scheme:
     """
     name: str
     params: tuple[Param, ...]
+    options: tuple[Param, ...] = ()
     sample: Callable[[dict[str, Any], np.dtype[Any], tuple[int, int] | None, tuple[int, ...]],
                      Sample] | None = field(default=None, repr=False)
     build: Callable[[Plan], Any] | None = field(default=None, repr=False)
@@ -258,11 +262,15 @@ class Scheme:
     _names: frozenset[str] = field(default=frozenset(), init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_names", frozenset(p.name for p in self.params))
+        object.__setattr__(self, "_names", frozenset(p.name for p in self.params + self.options))
 
     @property
     def param_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.params)
+
+    @property
+    def option_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.options)
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -272,7 +280,8 @@ class Scheme:
     @property
     def bound_params(self) -> tuple[str, ...]:
         """Every key of this scheme's ``get_config()`` besides ``"scheme"``: its own
-        parameters, then dtype, rng, device and (if it reads axes) the axis arguments."""
+        parameters, then dtype, rng, device and (if it reads axes) the axis arguments.
+        (An option -- ``small_rank`` -- is a key only when set to another than its default.)"""
         return self.param_names + ("dtype", "rng", "device") + (AXIS_PARAMS if self.axes else ())
 
     @property
@@ -284,14 +293,19 @@ class Scheme:
         The one place scheme parameters are checked: functions, Initializer,
         from_config and every face come through here."""
         if not params.keys() <= self._names:
-            raise unknown_arguments(self.name, set(params) - self._names, self.param_names,
-                                    what="argument")
+            raise unknown_arguments(self.name, set(params) - self._names,
+                                    self.param_names + self.option_names, what="argument")
         out = {}
         for p in self.params:
             v = params.get(p.name, p.default)
             if v is REQUIRED:
                 raise TypeError(f"{self.name}() missing required argument `{p.name}`")
             out[p.name] = p.check(v, p.name)
+        for o in self.options:
+            if o.name in params:
+                v = o.check(params[o.name], o.name)
+                if v != o.default:
+                    out[o.name] = v
         if self.relation is not None:
             self.relation(out)
         return out

@@ -83,7 +83,7 @@ def _type(p: Any) -> str:
 def _params(spec: Any, *, dtype: bool) -> tuple[list[str], list[str]]:
     """(the scheme's own parameters, the common bound ones) as stub text."""
     own = []
-    for p in spec.params:
+    for p in spec.params + spec.options:  # (options: keyword-only, after them)
         default = "" if p.required else f" = {p.default!r}"
         own.append(f"{p.name}: {_type(p)}{default}")
     common = (['dtype: DTypeLike = "float32"'] if dtype else []) + ["rng: RngLike = None"]
