@@ -10,6 +10,7 @@ from ._core._core import philox4x32 as philox4x32
 from ._core._core import set_num_threads as set_num_threads
 from ._config import config as config
 from ._cuda import CudaUnavailableError as CudaUnavailableError
+from ._bias import create_bias as create_bias
 from ._fans import calculate_gain as calculate_gain
 from ._fans import compute_fans as compute_fans
 from ._generator import Generator as Generator
