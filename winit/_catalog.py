@@ -165,9 +165,13 @@ truncated_normal = _register(
     sample=S.s_truncated_normal, positional=True, relation=_lo_hi,
     summary="Normal N(mean, std^2) restricted to [lo, hi], by inverse CDF.",
     doc="""Normal N(mean, std^2) restricted to [lo, hi], by inverse CDF: exact in the far
-    tails, no clamping, no rejection. ``bounds="std"`` reads lo/hi in units of std around
-    mean (JAX/Keras). Complex dtypes: the modulus ``|w - mean|`` is truncated (JAX's radial
-    complex truncated normal): bounds must be symmetric about mean.
+    tails, no clamping, no rejection. ``bounds="absolute"`` (the default: PyTorch's
+    ``trunc_normal_``, Flux, Lux) reads lo/hi = -2, 2 as values, so
+    ``truncated_normal(shape, std=0.02)`` is cut at +-2 -- 100 sigma: not truncated at all.
+    ``bounds="std"`` reads lo/hi in units of std around mean (JAX/Keras): the usual
+    +-2 sigma init is ``truncated_normal(shape, std=0.02, bounds="std")``. Complex dtypes:
+    the modulus ``|w - mean|`` is truncated (JAX's radial complex truncated normal): bounds
+    must be symmetric about mean.
 """)
 variance_scaling = _register(
     "variance_scaling", [P("scale", 1.0, R.nonneg), P("mode", "fan_in", _mode),
