@@ -47,7 +47,9 @@ _COMMON_DOC = """
 _COMMON = "dtype, rng, device, out, region, in_axis, out_axis, batch_axis, layout"
 _TEMPLATE = """\
 def {name}(shape=None, {params}dtype="float32", rng=None, device="cpu", out=None,
-           region=None, in_axis=-2, out_axis=-1, batch_axis=(), layout=None):
+           region=None, in_axis=-2, out_axis=-1, batch_axis=(), layout=None, **unknown):
+    if unknown:
+        raise _unknown(spec, unknown)
     if shape is None:
         return _bind(spec, {own}, dtype, rng, device, out, region, in_axis, out_axis,
                      batch_axis, layout)
@@ -64,24 +66,38 @@ def _bind(spec: Scheme, own: dict[str, Any], dtype: Any, rng: Any, device: Any, 
                        **dict(zip(AXIS_PARAMS, axes)))
 
 
+def _unknown(spec: Scheme, unknown: dict[str, Any]) -> TypeError:
+    """An unknown keyword: "did you mean" and the valid names (``**unknown`` catches it
+    so the message can say so; the signature shown leaves it out)."""
+    return R.unknown_arguments(spec.name, unknown, spec.param_names + spec.option_names,
+                               tuple(spec.signature.parameters)[1:])
+
+
 def _function(spec: Scheme) -> Callable[..., Any]:
-    """``winit.<name>``, with its real signature (its source is _TEMPLATE)."""
+    """``winit.<name>``, with its real signature (its source is _TEMPLATE; the catch-all
+    ``**unknown`` that words the error of an unknown keyword is left out of it)."""
     own_params = "".join(f"{p.name}, " if p.required else f"{p.name}=_d_{p.name}, "
                          for p in spec.params)
-    params = own_params + "*, " if spec.positional else "*, " + own_params
-    own = "{" + ", ".join(f"{p.name!r}: {p.name}" for p in spec.params) + "}"
-    ns: dict[str, Any] = {"spec": spec, "run": run, "plan": plan, "_bind": _bind}
-    ns.update({f"_d_{p.name}": p.default for p in spec.params})
+    options = "".join(f"{p.name}=_d_{p.name}, " for p in spec.options)  # keyword-only
+    params = own_params + "*, " + options if spec.positional else "*, " + own_params + options
+    own = "{" + ", ".join(f"{p.name!r}: {p.name}" for p in spec.params + spec.options) + "}"
+    ns: dict[str, Any] = {"spec": spec, "run": run, "plan": plan, "_bind": _bind,
+                          "_unknown": _unknown}
+    ns.update({f"_d_{p.name}": p.default for p in spec.params + spec.options})
     assert tuple(AXIS_DEFAULTS.values()) == (-2, -1, (), None)  # as written in _TEMPLATE
     exec(_TEMPLATE.format(name=spec.name, params=params, own=own, common=_COMMON), ns)
     fn: Callable[..., Any] = ns[spec.name]
     fn.__module__ = "winit"
+    sig = inspect.signature(fn)
+    fn.__signature__ = sig.replace(parameters=list(sig.parameters.values())[:-1])  # type: ignore[attr-defined]
     return fn
 
 
 def _register(name: str, params: list[Param], *, aliases: tuple[Any, ...] = (), summary: str,
               doc: str = "", **flags: Any) -> Callable[..., Any]:
-    spec = Scheme(name, tuple(params), aliases=aliases, summary=summary, doc=doc, **flags)
+    # the variance family (the schemes that read fans) takes the small_rank option
+    spec = Scheme(name, tuple(params), (_small,) if flags.get("fans") else (), aliases=aliases,
+                  summary=summary, doc=doc, **flags)
     fn = _function(spec)
     fn.__doc__ = (doc or summary) + _COMMON_DOC.format(
         int_note="" if spec.random else ", or an integer/bool dtype",
@@ -101,6 +117,11 @@ _vs_distribution = R.choice("truncated_normal", "normal", "uniform",
                              aliases={"untruncated_normal": "normal"})  # Keras' name
 _normal_distribution = R.choice("normal", "truncated_normal", aliases={"untruncated_normal": "normal"})
 _bounds = R.choice("absolute", "std")
+# rank <= 1 shapes (biases) in the variance family: today's Keras reading, zeros, or an error
+_small = P("small_rank", "fans", R.choice(*S.SMALL_RANK),
+           "rank <= 1 shapes (biases, scalars): 'fans' reads (n,) with fans (n, n) and () "
+           "with (1, 1) (Keras; the default), 'zeros' gives zeros (one initializer for every "
+           "variable), 'error' raises (torch, JAX)")
 
 
 zeros = _register("zeros", [], sample=S.s_zeros, random=False, dtypes=R.ANY_DTYPES,
@@ -144,9 +165,13 @@ truncated_normal = _register(
     sample=S.s_truncated_normal, positional=True, relation=_lo_hi,
     summary="Normal N(mean, std^2) restricted to [lo, hi], by inverse CDF.",
     doc="""Normal N(mean, std^2) restricted to [lo, hi], by inverse CDF: exact in the far
-    tails, no clamping, no rejection. ``bounds="std"`` reads lo/hi in units of std around
-    mean (JAX/Keras). Complex dtypes: the modulus ``|w - mean|`` is truncated (JAX's radial
-    complex truncated normal): bounds must be symmetric about mean.
+    tails, no clamping, no rejection. ``bounds="absolute"`` (the default: PyTorch's
+    ``trunc_normal_``, Flux, Lux) reads lo/hi = -2, 2 as values, so
+    ``truncated_normal(shape, std=0.02)`` is cut at +-2 -- 100 sigma: not truncated at all.
+    ``bounds="std"`` reads lo/hi in units of std around mean (JAX/Keras): the usual
+    +-2 sigma init is ``truncated_normal(shape, std=0.02, bounds="std")``. Complex dtypes:
+    the modulus ``|w - mean|`` is truncated (JAX's radial complex truncated normal): bounds
+    must be symmetric about mean.
 """)
 variance_scaling = _register(
     "variance_scaling", [P("scale", 1.0, R.nonneg), P("mode", "fan_in", _mode),
@@ -160,8 +185,9 @@ variance_scaling = _register(
     with sigma = sqrt(v) / 0.87962566103423978 so the variance is exactly v (Keras/JAX).
 """)
 glorot_uniform = _register(
-    "glorot_uniform", [P("gain", 1.0, R.nonneg)], sample=S.s_glorot_uniform, fans=True, aliases=("xavier_uniform",),
-    axes=True, summary="Glorot/Xavier uniform: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)).")
+    "glorot_uniform", [P("gain", 1.0, R.nonneg)], sample=S.s_glorot_uniform, fans=True,
+    aliases=("xavier_uniform",), axes=True,
+    summary="Glorot/Xavier uniform: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)).")
 glorot_normal = _register(
     "glorot_normal", [P("gain", 1.0, R.nonneg), P("distribution", "normal", _normal_distribution)],
     sample=S.s_glorot_normal, fans=True, aliases=("xavier_normal",), axes=True,
@@ -216,7 +242,8 @@ identity_init = _register(
     circularly (np.roll; Flux's circshift).
 """)
 sparse_init = _register(
-    "sparse_init", [P("sparsity", R.REQUIRED, R.unit_interval),
+    "sparse_init", [P("sparsity", R.REQUIRED, R.unit_interval, "the fraction of each input "
+                      "unit's weights that are zero, in [0, 1]"),
                     P("std", 0.01, R.positive, "std of the non-zero weights (> 0: with std 0 "
                       "every weight would be zero, not the `sparsity` of them)")],
     build=b_sparse_init, axes=True,

@@ -32,6 +32,9 @@ class Terminated(BaseException):
     """SIGTERM, raised in the main thread so that cleanups run: exit status 143."""
 
 
+_EXAMPLE = {"sparsity": 0.9}  # a value to show for a required parameter
+
+
 def sample(a: argparse.Namespace) -> int:
     import numpy as np
 
@@ -49,6 +52,12 @@ def sample(a: argparse.Namespace) -> int:
                      ("region", "winit.<scheme>(..., region=) in Python")):
         if bad in params:
             raise UsageError(f"--param {bad}=... is not a scheme parameter; use {use}")
+    missing = [p for p in spec.params if p.required and p.name not in params]
+    if missing:
+        raise UsageError(f"{spec.name} needs " + " and ".join(
+            f"--param {p.name}=VALUE ({p.doc or 'required'})" for p in missing)
+            + f", e.g. {prog()} sample {a.scheme} --shape {_dims(a.shape)} "
+            + " ".join(f"--param {p.name}={_EXAMPLE.get(p.name, 1)}" for p in missing))
     seed = a.seed
     if seed is None and spec.random:
         seed = winit.Generator(None).entropy  # Generator(entropy) has the same key

@@ -3,17 +3,25 @@
 Each random call takes the next stream of its generator, so call k's values do
 not depend on the sizes of the calls before it. Keys come from
 ``numpy.random.SeedSequence`` (any non-negative int of any size, or OS entropy).
+
+``rng=None`` is resolved here, once, for every face (``resolve_rng``): the default
+generator when one is set (``winit.seed(n)``, ``with winit.seeded(n):``), else fresh OS
+entropy.
 """
 from __future__ import annotations
 
 import hashlib
 import operator
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Generator", "as_generator"]
+__all__ = ["Generator", "as_generator", "resolve_rng", "seed", "seeded", "default_generator",
+           "draw_seed"]
 
 # Stream ids are 56 bits; the top byte of counter word 3 names a scheme's
 # auxiliary substreams (element.h, WINIT_PURPOSE_*).
@@ -22,6 +30,7 @@ MAX_STREAM = 1 << 56
 # so fold_in(x) never collides with spawn()[i].
 _FOLD_INT = 1 << 64
 _FOLD_STR = (1 << 64) + 1
+_DRAW = (1 << 64) + 2  # draw_seed's tag (never a spawn index or a fold_in tag)
 MAX_SPAWN = 1 << 20  # children per spawn() call
 
 
@@ -202,14 +211,138 @@ class Generator:
 
 def as_generator(rng: Any) -> Generator:
     """``rng=`` argument -> Generator: a Generator as is, an int seed -> a new
-    Generator (so the same int always gives the same values), None -> OS entropy."""
+    Generator (so the same int always gives the same values), None -> the default
+    generator if one is set (``resolve_rng``), else OS entropy."""
     if isinstance(rng, Generator):
         return rng
     if rng is None:
-        return Generator(None)
+        d = resolve_rng(None)
+        return d if d is not None else Generator(None)
     if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
-        raise TypeError("Argument `rng` must be a winit.Generator, an int seed or None. "
-                        f"Received: rng={rng!r} of type {type(rng).__name__}")
+        raise TypeError(_rng_type_message(rng))
     if rng < 0:
         raise ValueError(f"Argument `rng` must be a non-negative int seed. Received: rng={rng}")
     return Generator(int(rng))
+
+
+def _rng_type_message(rng: Any) -> str:
+    """The TypeError of an ``rng=`` winit does not take, saying how to convert the
+    generators and keys of numpy, torch and JAX (without importing torch or jax)."""
+    head = "Argument `rng` must be a winit.Generator, an int seed or None. Received: "
+    mod, name = type(rng).__module__, type(rng).__name__
+    how = ""
+    if isinstance(rng, np.random.Generator):
+        how = ("a numpy Generator; draw a seed from it: rng=int(g.integers(2**63)), or make "
+               "one winit generator for many calls: rng=winit.Generator(int(g.integers(2**63)))")
+    elif isinstance(rng, np.random.RandomState):
+        how = ("a numpy RandomState; draw a seed from it: "
+               "rng=int(rs.randint(2**63 - 1, dtype=np.int64))")
+    elif isinstance(rng, np.random.SeedSequence):
+        how = ("a numpy SeedSequence; pass its entropy, rng=ss.entropy (winit.Generator "
+               "hashes a seed with SeedSequence too), or for a spawned one a seed drawn from it: "
+               "rng=int(ss.generate_state(1, np.uint64)[0])")
+    elif mod.split(".")[0] == "torch" and name == "Generator":
+        how = ("a torch.Generator; rng=winit.torch.resolve_generator(g) draws the seed "
+               "winit.torch uses (or call winit.torch's functions with generator=g)")
+    elif mod.split(".")[0] in ("jax", "jaxlib") or name == "ArrayImpl":
+        how = ("a JAX array (a PRNG key?); rng=winit.jax.generator(key) is the generator "
+               "winit.jax maps a key to (or use winit.jax's initializers, which take the key)")
+    elif isinstance(rng, np.ndarray):
+        how = f"a numpy array of shape {rng.shape} and dtype {rng.dtype}"
+    if how:
+        return head + how
+    r = repr(rng)
+    return head + f"rng={r if len(r) <= 80 else r[:77] + '...'} of type {name}"
+
+
+# ------------------------------------------------------------------ the default generator
+# winit.seed(n) sets a process-wide default (every thread shares it; its streams are taken
+# under its lock); `with winit.seeded(n):` sets one for the current context only (a
+# ContextVar: the thread or asyncio task that entered it, and tasks created inside).
+_UNSET: Any = object()
+_DEFAULT_LOCK = threading.Lock()
+_default: Generator | None = None
+_SCOPED: ContextVar[Any] = ContextVar("winit_seeded", default=_UNSET)
+
+
+def _as_default(n: Any) -> Generator | None:
+    if n is None or isinstance(n, Generator):
+        return n
+    return Generator(_check_seed(n))
+
+
+def default_generator() -> Generator | None:
+    """The generator that calls without ``rng=`` use: the innermost ``winit.seeded``
+    scope's in this context, else the one ``winit.seed`` set, else None (each such call
+    draws fresh OS entropy)."""
+    g = _SCOPED.get()
+    return _default if g is _UNSET else g
+
+
+def resolve_rng(rng: Any) -> Any:
+    """THE rule for ``rng=None``, for every face: the default generator when one is set
+    (its next stream: reproducible in call order), else None (fresh OS entropy). Any other
+    ``rng`` is returned as is."""
+    if rng is not None:
+        return rng
+    g = _SCOPED.get()
+    return _default if g is _UNSET else g
+
+
+def draw_seed(g: Generator) -> int:
+    """One int seed in [0, 2**63) drawn from ``g``, taking its next stream ``s``: the first
+    uint64 word of ``SeedSequence(g.entropy, spawn_key=g.spawn_key + (2**64 + 2, s))``,
+    shifted right by one (for a face whose framework needs an int seed at once: Keras'
+    ``seed=None``)."""
+    s = g.stream()
+    ss = np.random.SeedSequence(g.entropy, spawn_key=g.spawn_key + (_DRAW, s))
+    return int(ss.generate_state(1, np.uint64)[0]) >> 1
+
+
+def seed(n: int | Generator | None) -> Generator | None:
+    """Set the default generator of every call made without ``rng=`` (``n``: an int
+    seed, or a ``winit.Generator`` to use as is), or clear it (None: such calls draw fresh
+    OS entropy again, as before any ``seed``). Process-wide and thread-safe, like
+    ``torch.manual_seed`` / ``np.random.seed``: each call without ``rng=`` takes the
+    default's next stream, so a script's calls are reproducible in the order they are
+    made. Returns the new default (None when cleared).
+
+    Examples:
+        >>> _ = winit.seed(7)
+        >>> a = winit.normal((2, 2))      # stream 0 of winit.Generator(7)
+        >>> b = winit.normal((2, 2))      # stream 1
+        >>> g = winit.Generator(7)
+        >>> bool((a == winit.normal((2, 2), rng=g)).all() and (b == winit.normal((2, 2), rng=g)).all())
+        True
+        >>> winit.seed(None)              # back to fresh entropy
+    """
+    global _default
+    g = _as_default(n)
+    with _DEFAULT_LOCK:
+        _default = g
+    return g
+
+
+@contextmanager
+def seeded(n: int | Generator | None) -> Iterator[Generator | None]:
+    """A default generator for the calls inside a ``with`` block only (``n``: an int seed,
+    a ``winit.Generator``, or None for fresh entropy inside even when ``winit.seed`` set a
+    default). Scoped to the current context (a ``contextvars.ContextVar``): other threads
+    and tasks are not affected, threads started inside see the process-wide default, and
+    asyncio tasks created inside share the block's generator. Yields the generator.
+
+    Examples:
+        >>> with winit.seeded(3) as g:
+        ...     a = winit.glorot_uniform((4, 4))
+        ...     b = winit.glorot_uniform((4, 4))
+        >>> with winit.seeded(3):
+        ...     c = winit.glorot_uniform((4, 4))
+        >>> bool((a == c).all()), bool((a == b).all())
+        (True, False)
+    """
+    g = _as_default(n)
+    token = _SCOPED.set(g)
+    try:
+        yield g
+    finally:
+        _SCOPED.reset(token)

@@ -10,7 +10,8 @@ import numpy as np
 from ._fans import check_axis, check_layout
 from ._generator import Generator
 from ._plan import check_device, check_rng, plan, run
-from ._registry import AXIS_DEFAULTS, AXIS_PARAMS, REQUIRED, Scheme, get_scheme
+from ._registry import (AXIS_DEFAULTS, AXIS_PARAMS, REQUIRED, Scheme, get_scheme,
+                        unknown_arguments)
 from ._validate import dtype as check_dtype
 
 __all__ = ["Initializer", "from_config"]
@@ -55,13 +56,12 @@ class Initializer:
 
     def __init__(self, scheme: str | Scheme, **params: Any) -> None:
         spec = scheme if isinstance(scheme, Scheme) else get_scheme(scheme)
-        bound = {k: params.pop(k) for k in list(params) if k not in spec.param_names}
+        bound = {k: params.pop(k) for k in list(params) if k not in spec._names}
         allowed = set(spec.bound_params) - set(spec.param_names)
         extra = set(bound) - allowed - (set(AXIS_PARAMS) if not spec.axes else set())
         if extra:
-            raise TypeError(f"{spec.name}() got unexpected argument(s) "
-                            f"{', '.join(sorted(map(repr, extra)))}; its parameters are "
-                            f"{', '.join(spec.bound_params)}")
+            raise unknown_arguments(spec.name, extra, spec.param_names + spec.option_names,
+                                    spec.bound_params, what="argument")
         axes = tuple(check_layout(bound.pop(k, AXIS_DEFAULTS[k])) if k == "layout" else
                      check_axis(bound.pop(k, AXIS_DEFAULTS[k]), k) for k in AXIS_PARAMS)
         own = spec.check(params)

@@ -173,8 +173,9 @@ def _params_and_sample(spec: Scheme, params: dict[str, Any], dt: np.dtype[Any],
     """The validated parameters and the Sample (plain fills), remembered for parameters
     given as floats and strings: a model repeats a few (scheme, parameters, dtype, fans),
     and checking them and working out a fill's bounds in the dtype costs microseconds.
-    -0.0 is not remembered: as a key it equals 0.0, and their fills differ."""
-    mkey: tuple[Any, ...] | None = (spec, dt, fans, tuple(params.items()))
+    -0.0 is not remembered: as a key it equals 0.0, and their fills differ. (n,) has the
+    fans of (n, n), but small_rank tells them apart."""
+    mkey: tuple[Any, ...] | None = (spec, dt, fans, len(shape) < 2, tuple(params.items()))
     for v in params.values():
         t = type(v)
         if t is not float and t is not str or v == 0.0 and math.copysign(1.0, v) < 0:

@@ -13,6 +13,7 @@ A scheme is one of two kinds:
 Nothing here allocates or draws a value."""
 from __future__ import annotations
 
+import difflib
 import inspect
 import math
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from ._fans import DEFAULT_IN_AXIS, DEFAULT_OUT_AXIS, check_axis, check_layout
 if TYPE_CHECKING:
     from ._plan import Plan, Sample  # noqa: F401
 
-__all__ = ["Scheme", "Param", "SCHEMES", "ALIASES", "REQUIRED", "get_scheme"]
+__all__ = ["Scheme", "Param", "SCHEMES", "ALIASES", "REQUIRED", "get_scheme", "unknown_arguments"]
 
 FLOAT_DTYPES = V.REAL_DTYPES
 INEXACT_DTYPES = V.REAL_DTYPES + V.COMPLEX_DTYPES
@@ -163,6 +164,48 @@ def check_axes(in_axis: Any, out_axis: Any, batch_axis: Any, layout: Any
             check_axis(batch_axis, "batch_axis"), check_layout(layout))
 
 
+# ------------------------------------------------------------------ unknown arguments
+# Other libraries' names for winit's arguments (Keras/JAX stddev, minval/maxval, seed;
+# torch a/b, generator; scipy loc/scale): each -> winit's names, the first one the callee
+# takes is suggested. (rng -> seed: winit.keras' classes take Keras' `seed`.)
+WELL_KNOWN = {
+    "stddev": ("std",), "sigma": ("std",), "sd": ("std",), "scale": ("std",),
+    "loc": ("mean",), "mu": ("mean",), "minval": ("low", "lo"), "maxval": ("high", "hi"),
+    "a": ("lo", "low", "gain"), "b": ("hi", "high"), "lower": ("lo", "low"), "upper": ("hi", "high"),
+    "seed": ("rng",), "key": ("rng", "seed"), "generator": ("rng", "seed"),
+    "random_state": ("rng", "seed"), "rng": ("seed",), "dist": ("distribution",),
+    "fan": ("mode",), "nonlinearity": ("gain",), "negative_slope": ("gain",),
+}
+_HINTS = {
+    "rng": "it takes an int seed, a winit.Generator or None",
+    "gain": "torch's nonlinearity/a is gain=winit.calculate_gain('leaky_relu', a)",
+}
+
+
+def unknown_arguments(fn: str, unknown: Any, own: Any, common: Any = (),
+                      what: str = "keyword argument") -> TypeError:
+    """The TypeError of keywords ``fn`` does not take: each with "did you mean" (another
+    library's name for a valid one -- ``WELL_KNOWN`` -- or the closest valid names by
+    ``difflib``), then the valid names: ``own`` (the scheme's parameters), ``common``.
+    ``what``: "argument" where the names may be a config's keys (Initializer, from_config)."""
+    own, common = tuple(own), tuple(c for c in common if c not in own)
+    valid = own + common
+    parts = []
+    for name in sorted(map(str, unknown)):
+        known = [w for w in WELL_KNOWN.get(name, ()) if w in valid][:1]
+        sugg = known or difflib.get_close_matches(name, valid, n=3, cutoff=0.6)
+        text = f"{name!r}"
+        if sugg:
+            hint = f"; {_HINTS[known[0]]}" if known and known[0] in _HINTS else ""
+            text += f" (did you mean {' or '.join(f'{w}=' for w in sugg)}?{hint})"
+        parts.append(text)
+    s = "s" if len(parts) > 1 else ""
+    listing = f"Its parameters are {', '.join(own) or '(none)'}" + (
+        f"; common arguments: {', '.join(common)}" if common else "")
+    an = "" if s else "an "
+    return TypeError(f"{fn}() got {an}unexpected {what}{s} {', '.join(parts)}. {listing}")
+
+
 # ------------------------------------------------------------------ registry types
 
 @dataclass(frozen=True)
@@ -185,6 +228,9 @@ class Scheme:
     Attributes:
         name: canonical name (``"glorot_uniform"``); ``aliases``: other names.
         params: the scheme's own parameters (``Param``), in signature order.
+        options: keyword-only parameters added later (``small_rank``): after ``params`` in
+            the signature; in ``check``'s result (so in ``params`` and configs) only when
+            given a value other than their default, so existing configs stay as they were.
         sample: plain fills: ``(params, dtype, fans, shape) -> Sample``; ``build``:
             structured schemes, ``plan -> result``. Exactly one is set.
         random: takes a stream of ``rng`` (deterministic schemes ignore ``rng``).
@@ -198,6 +244,7 @@ class Scheme:
     """
     name: str
     params: tuple[Param, ...]
+    options: tuple[Param, ...] = ()
     sample: Callable[[dict[str, Any], np.dtype[Any], tuple[int, int] | None, tuple[int, ...]],
                      Sample] | None = field(default=None, repr=False)
     build: Callable[[Plan], Any] | None = field(default=None, repr=False)
@@ -215,11 +262,15 @@ class Scheme:
     _names: frozenset[str] = field(default=frozenset(), init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_names", frozenset(p.name for p in self.params))
+        object.__setattr__(self, "_names", frozenset(p.name for p in self.params + self.options))
 
     @property
     def param_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.params)
+
+    @property
+    def option_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.options)
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -229,7 +280,8 @@ class Scheme:
     @property
     def bound_params(self) -> tuple[str, ...]:
         """Every key of this scheme's ``get_config()`` besides ``"scheme"``: its own
-        parameters, then dtype, rng, device and (if it reads axes) the axis arguments."""
+        parameters, then dtype, rng, device and (if it reads axes) the axis arguments.
+        (An option -- ``small_rank`` -- is a key only when set to another than its default.)"""
         return self.param_names + ("dtype", "rng", "device") + (AXIS_PARAMS if self.axes else ())
 
     @property
@@ -241,16 +293,19 @@ class Scheme:
         The one place scheme parameters are checked: functions, Initializer,
         from_config and every face come through here."""
         if not params.keys() <= self._names:
-            unknown = set(params) - set(self.param_names)
-            raise TypeError(f"{self.name}() got unexpected argument(s) "
-                            f"{', '.join(sorted(map(repr, unknown)))}; its parameters are "
-                            f"{', '.join(self.param_names) or '(none)'}")
+            raise unknown_arguments(self.name, set(params) - self._names,
+                                    self.param_names + self.option_names, what="argument")
         out = {}
         for p in self.params:
             v = params.get(p.name, p.default)
             if v is REQUIRED:
                 raise TypeError(f"{self.name}() missing required argument `{p.name}`")
             out[p.name] = p.check(v, p.name)
+        for o in self.options:
+            if o.name in params:
+                v = o.check(params[o.name], o.name)
+                if v != o.default:
+                    out[o.name] = v
         if self.relation is not None:
             self.relation(out)
         return out

@@ -332,6 +332,8 @@ def s_truncated_normal(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, in
 def s_variance_scaling(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
        shape: tuple[int, ...]) -> Sample:
     assert fans is not None
+    if len(shape) < 2 and "small_rank" in p:  # (present only when not "fans")
+        return small_rank(p["small_rank"], shape)
     return variance(p["distribution"], fan_variance(p["scale"], p["mode"], fans), dt,
                     _what("scale", p["scale"], fans))
 
@@ -339,6 +341,8 @@ def s_variance_scaling(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, in
 def s_glorot_uniform(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
        shape: tuple[int, ...]) -> Sample:
     assert fans is not None
+    if len(shape) < 2 and "small_rank" in p:  # (present only when not "fans")
+        return small_rank(p["small_rank"], shape)
     return variance("uniform", fan_variance(p["gain"] * p["gain"], "fan_avg", fans), dt,
                     _what("gain", p["gain"], fans))
 
@@ -346,6 +350,8 @@ def s_glorot_uniform(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int]
 def s_glorot_normal(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
        shape: tuple[int, ...]) -> Sample:
     assert fans is not None
+    if len(shape) < 2 and "small_rank" in p:  # (present only when not "fans")
+        return small_rank(p["small_rank"], shape)
     return variance(p["distribution"], fan_variance(p["gain"] * p["gain"], "fan_avg", fans), dt,
                     _what("gain", p["gain"], fans))
 
@@ -353,6 +359,8 @@ def s_glorot_normal(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] 
 def s_kaiming_uniform(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
        shape: tuple[int, ...]) -> Sample:
     assert fans is not None
+    if len(shape) < 2 and "small_rank" in p:  # (present only when not "fans")
+        return small_rank(p["small_rank"], shape)
     return variance("uniform", fan_variance(p["gain"] * p["gain"], p["mode"], fans), dt,
                     _what("gain", p["gain"], fans))
 
@@ -360,8 +368,26 @@ def s_kaiming_uniform(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int
 def s_kaiming_normal(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
        shape: tuple[int, ...]) -> Sample:
     assert fans is not None
+    if len(shape) < 2 and "small_rank" in p:  # (present only when not "fans")
+        return small_rank(p["small_rank"], shape)
     return variance(p["distribution"], fan_variance(p["gain"] * p["gain"], p["mode"], fans), dt,
                     _what("gain", p["gain"], fans))
+
+
+SMALL_RANK = ("fans", "zeros", "error")
+
+
+def small_rank(rule: str, shape: tuple[int, ...]) -> Sample:
+    """A variance-family scheme on a shape of rank <= 1 (a bias, a scalar) under
+    ``small_rank``: "zeros" -> zeros (no stream taken); "error" -> ValueError (torch and
+    JAX refuse such shapes). "fans" (the default) never comes here: (n,) is read with fans
+    (n, n), () with (1, 1), as Keras does."""
+    if rule == "zeros":
+        return Sample(None, 0)
+    raise ValueError(f"Argument `shape`={shape} has rank {len(shape)}: it has no fan_in and "
+                     "fan_out (small_rank='error', as torch and JAX). Use small_rank='zeros' "
+                     "for zeros (biases), small_rank='fans' to read (n,) as fans (n, n) "
+                     "(Keras), or a 2-D shape")
 
 
 def _what(name: str, value: float, fans: tuple[int, int]) -> str:

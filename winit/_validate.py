@@ -28,6 +28,8 @@ def shape(value: Any, name: str = "shape") -> tuple[int, ...]:
                 return value
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         value = (value,)
+    if not isinstance(value, (tuple, list)) and hasattr(value, "shape") and hasattr(value, "dtype"):
+        _not_a_tensor(value, name)  # (a short 1-D int array is a shape, as it always was)
     try:
         dims = tuple(value)
     except TypeError:
@@ -56,6 +58,18 @@ def shape(value: Any, name: str = "shape") -> tuple[int, ...]:
     return tuple(out)
 
 
+def _not_a_tensor(value: Any, name: str) -> None:
+    """An array or tensor passed as a shape: a short TypeError (its type, shape and dtype,
+    never its values) unless it is a 1-D int array of at most 64 elements."""
+    shp = tuple(value.shape)
+    dt = str(value.dtype)
+    if len(shp) == 1 and shp[0] <= 64 and "int" in dt:
+        return
+    raise TypeError(f"Argument `{name}` must be a tuple of non-negative ints. Received: a "
+                    f"{type(value).__name__} of shape {shp} and dtype {dt} -- a tensor, not a "
+                    f"shape; pass its shape: {name}=x.shape (to fill a numpy array in place: out=x)")
+
+
 _DTYPES: dict[Any, np.dtype[Any]] = {}  # what np.dtype made of a hashable value, cached
 
 
@@ -68,11 +82,13 @@ def dtype(value: Any, allowed: tuple[Any, ...] = REAL_DTYPES + COMPLEX_DTYPES, n
         dt = None
     if dt is not None and dt in allowed:
         return dt
+    torch_dt = type(value).__module__ == "torch"  # a torch.dtype (torch.float32): by name
     try:
-        if isinstance(value, str) and value.lower() == "bfloat16":
+        if isinstance(value, str) and value.lower() == "bfloat16" or \
+                torch_dt and str(value) == "torch.bfloat16":
             dt = BFLOAT16
         else:
-            dt = np.dtype(value)
+            dt = np.dtype(str(value).removeprefix("torch.") if torch_dt else value)
     except TypeError:
         dt = None
     if dt is None or value is None:
@@ -81,7 +97,7 @@ def dtype(value: Any, allowed: tuple[Any, ...] = REAL_DTYPES + COMPLEX_DTYPES, n
     if dt not in allowed:
         raise TypeError(f"Argument `{name}` must be one of "
                         f"{', '.join(str(d) for d in allowed)}. Received: {name}={value!r}")
-    if isinstance(value, (str, type, np.dtype)) and len(_DTYPES) < 256:
+    if (torch_dt or isinstance(value, (str, type, np.dtype))) and len(_DTYPES) < 256:
         _DTYPES[value] = dt
     return dt
 

@@ -35,9 +35,10 @@ from dask.base import tokenize
 
 from . import _validate as V
 from ._fans import resolve_axes
-from ._generator import Generator, as_generator
+from ._generator import Generator, as_generator, resolve_rng
 from ._initializer import Initializer
-from ._registry import ALIASES, AXIS_DEFAULTS, AXIS_PARAMS, SCHEMES, Scheme, get_scheme
+from ._registry import (ALIASES, AXIS_DEFAULTS, AXIS_PARAMS, SCHEMES, Scheme, get_scheme,
+                        unknown_arguments)
 
 __all__ = ["SHARDABLE", "array", "block_regions"]
 __all__.extend(sorted({*SCHEMES, *ALIASES}))  # winit.dask.<scheme>, made below
@@ -126,7 +127,9 @@ def array(scheme: str | Scheme | Initializer, shape: Any, *, chunks: Any = "auto
             dict). "auto" for sparse_init keeps the positions axis whole (each chunk
             draws the zero-position keys of its units along the whole axis).
         rng: an int seed (stream 0), a ``winit.Generator`` (its next stream is taken
-            now, once), or None (fresh OS entropy, drawn now).
+            now, once), or None (the default generator of ``winit.seed`` /
+            ``winit.seeded`` when one is set, as a Generator; else fresh OS entropy,
+            drawn now).
         dtype: as the in-memory scheme (default float32).
         **params: the scheme's parameters and the axis arguments (in_axis, out_axis,
             batch_axis, layout).
@@ -152,6 +155,7 @@ def array(scheme: str | Scheme | Initializer, shape: Any, *, chunks: Any = "auto
         raise _not_shardable(spec)
     shape = V.shape(shape)
     dt = V.dtype(dtype, spec.dtypes)
+    rng = resolve_rng(rng)  # None: the default generator, if one is set
     key = _key_of(spec, rng)
     if isinstance(chunks, str) and chunks == "auto" and spec.name == "sparse_init" \
             and len(shape) == 2:
@@ -204,6 +208,9 @@ def _make(spec: Scheme, name: str) -> Any:
         try:
             ba = sig.bind(*args, **kwargs)
         except TypeError as e:
+            if any(k not in sig.parameters for k in kwargs):  # "did you mean"
+                raise unknown_arguments(f"winit.dask.{name}", [k for k in kwargs if k not in
+                                        sig.parameters], spec.param_names, sig.parameters) from None
             raise TypeError(f"winit.dask.{name}(): {e}") from None
         a = dict(ba.arguments)  # only what was given: defaults are the scheme's own
         shape = a.pop("shape", None)

@@ -44,9 +44,13 @@ from ._core._core import philox4x32 as philox4x32
 from ._core._core import set_num_threads as set_num_threads
 from ._config import config as config
 from ._cuda import CudaUnavailableError as CudaUnavailableError
+from ._bias import create_bias as create_bias
 from ._fans import calculate_gain as calculate_gain
 from ._fans import compute_fans as compute_fans
 from ._generator import Generator as Generator
+from ._generator import default_generator as default_generator
+from ._generator import seed as seed
+from ._generator import seeded as seeded
 from ._initializer import Initializer as Initializer
 from ._initializer import from_config as from_config
 from ._registry import ALIASES as ALIASES
@@ -80,7 +84,7 @@ def _type(p: Any) -> str:
 def _params(spec: Any, *, dtype: bool) -> tuple[list[str], list[str]]:
     """(the scheme's own parameters, the common bound ones) as stub text."""
     own = []
-    for p in spec.params:
+    for p in spec.params + spec.options:  # (options: keyword-only, after them)
         default = "" if p.required else f" = {p.default!r}"
         own.append(f"{p.name}: {_type(p)}{default}")
     common = (['dtype: DTypeLike = "float32"'] if dtype else []) + ["rng: RngLike = None"]

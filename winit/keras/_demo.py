@@ -181,7 +181,9 @@ def main(epochs: int = 12, out_dir: str | None = None, quiet: bool = False) -> i
             print("FAILED: the fresh process could not reload the model", file=sys.stderr)
             return 1
         same = np.array_equal(np.load(p_path), pred)
-        print(f"saved {path} ({os.path.getsize(path) // 1024} KiB); a fresh process ran "
+        where = (f"saved {path}" if out_dir is not None else "saved the model to a temporary "
+                 "directory (removed at the end; keep it with --out DIR)")
+        print(f"{where} ({os.path.getsize(path) // 1024} KiB); a fresh process ran "
               f"`import winit.keras; keras.models.load_model(...)` in "
               f"{time.perf_counter() - t:.1f} s:\n  predictions on the {len(x_te)} test images "
               f"{'identical (bit for bit)' if same else 'DIFFER'}")

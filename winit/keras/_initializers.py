@@ -23,11 +23,11 @@ import numpy as np
 
 from .. import _validate as V
 from .._fans import DEFAULT_IN_AXIS, DEFAULT_OUT_AXIS, check_axis, compute_fans
-from .._generator import Generator
+from .._generator import Generator, draw_seed, resolve_rng
 from .._initializer import Initializer as _WinitInitializer
 from ._backend import (_check_seed, _empty_aligned, _is_traced, draw_state, seed_to_generator,
                        state_to_generator, to_tensor)
-from .._registry import AXIS_PARAMS, REQUIRED, SCHEMES, Scheme
+from .._registry import AXIS_PARAMS, REQUIRED, SCHEMES, Scheme, unknown_arguments
 
 __all__ = ["WinitInitializer", "CLASSES", "ALIAS_CLASSES", "seed_to_generator", "to_tensor"]
 
@@ -101,15 +101,19 @@ class WinitInitializer(keras.initializers.Initializer):  # type: ignore[misc]  #
         try:
             ba = cls._signature.bind(*args, **kwargs)
         except TypeError as e:
-            raise TypeError(f"{cls.__name__}(): {e}. Its arguments are "
-                            f"{', '.join(cls._signature.parameters)}") from None
+            names = cls._signature.parameters
+            if any(k not in names for k in kwargs):  # "did you mean", as winit's functions
+                raise unknown_arguments(cls.__name__, [k for k in kwargs if k not in names],
+                                        self.scheme.param_names, names) from None
+            raise TypeError(f"{cls.__name__}(): {e}. Its arguments are {', '.join(names)}") from None
         ba.apply_defaults()
         a = dict(ba.arguments)
         seed = a.pop("seed")
         self._init_seed = seed
         seed = _check_seed(seed)
         if seed is None and self.scheme.random:
-            seed = _pyrandom.randint(1, int(1e9))  # as Keras: reproducible via set_random_seed
+            default = resolve_rng(None)  # winit.seed's generator; else as Keras (set_random_seed)
+            seed = _pyrandom.randint(1, int(1e9)) if default is None else draw_seed(default)
         self.seed = seed
         keras_axes = {k: a.pop(k) for k, _ in KERAS_AXIS_ARGS if k in a}
         if "value" in a:  # Keras' Constant takes backend tensors and its own serialized arrays
@@ -413,8 +417,9 @@ def _docstring(name: str, spec: Scheme, sig: inspect.Signature, alias_of: str | 
               "", "Args:"]
     for pname, p in sig.parameters.items():
         if pname == "seed":
-            doc = ("None (default: an int drawn from Python's `random` at construction, "
-                   "stored as null, so `keras.utils.set_random_seed` reproduces it), an int "
+            doc = ("None (default: an int drawn at construction from winit's default generator "
+                   "if `winit.seed` set one, else from Python's `random` (reproduced by "
+                   "`keras.utils.set_random_seed`); stored as null), an int "
                    "(every call gives the same values) or a `keras.random.SeedGenerator` "
                    "(each call advances it).")
         else:

@@ -7,7 +7,9 @@ DTensor's shard). ``init_`` does the same for any winit initializer.
 
 Generators (the frozen rule, docs/torch.md):
 
-- ``None``: one draw from torch's default CPU generator,
+- ``None``: winit's default generator when one is set (``winit.seed(n)``,
+  ``with winit.seeded(n):``; its next stream, as ``rng=None`` everywhere in winit); else
+  one draw from torch's default CPU generator,
   ``seed = int(torch.empty((), dtype=torch.int64).random_())``, then the values of
   ``winit.Generator(seed)`` (its stream 0). So ``torch.manual_seed(s)`` makes a script
   reproducible, each call advances torch's generator by one draw, and a CUDA tensor
@@ -26,6 +28,7 @@ import numpy as np
 import torch
 
 import winit
+from winit._generator import resolve_rng
 
 from ._tensors import bump_version, from_numpy, target
 
@@ -54,7 +57,9 @@ def _rng(generator: GeneratorLike, fn: str) -> int | winit.Generator:
     """``rng=`` for the functional call: an int seed stands for ``winit.Generator(seed)``
     (stream 0: the same bits, and the engine keeps its key)."""
     if generator is None:
-        return _draw_seed(torch.default_generator)
+        generator = resolve_rng(None)  # winit's default generator, when one is set
+        if generator is None:
+            return _draw_seed(torch.default_generator)
     if isinstance(generator, winit.Generator):
         return generator
     if isinstance(generator, torch.Generator):
@@ -120,6 +125,7 @@ def _fill(tensor: Any, name: str, params: dict[str, Any], generator: GeneratorLi
     Everything is checked before a seed is drawn from a torch generator."""
     scheme = winit.get_scheme(name)
     tg = target(tensor, fn, random=scheme.random)
+    generator = resolve_rng(generator)  # None: winit's default generator, when one is set
     draws = scheme.random and (generator is None or isinstance(generator, torch.Generator))
     if check and draws:  # (otherwise the functional call checks before taking a stream)
         try:

@@ -318,7 +318,9 @@ def init_module(module: Any, seed: GeneratorLike, rules: Mapping[Any, Any] | Non
             may be DTensors (FSDP2 ``fully_shard``, tensor parallel).
         seed: an int (root ``winit.Generator(seed)``), a ``winit.Generator`` (its
             ``fold_in`` children; its stream position is not used), a ``torch.Generator``
-            or None (one seed drawn from it / from torch's default generator).
+            or None (one seed drawn from it / from torch's default generator; None with
+            a winit default set by ``winit.seed`` / ``winit.seeded``: that generator's
+            ``fold_in`` children).
         rules: ``{pattern or module type: value}``; see the module docstring. Example
             (GPT-2): ``{nn.Linear: {"weight": winit.normal(std=0.02), "bias":
             winit.zeros()}, nn.Embedding: winit.normal(std=0.02)}``.
