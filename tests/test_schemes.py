@@ -763,3 +763,41 @@ def test_sparse_zero_positions_break_ties_by_index():
         comb = (keys.astype(np.uint64) << np.uint64(32)) | np.arange(m, dtype=np.uint64)
         ref = comb <= np.partition(comb, k - 1, axis=1)[:, k - 1:k]
         np.testing.assert_array_equal(_k_smallest(keys, k), ref)
+
+
+# ------------------------------------------------------------------ large constants in C
+@pytest.mark.parametrize("dtype, value", [
+    ("float32", -0.0), ("float64", 0.1), ("float16", 65504.0), ("bfloat16", -3.5),
+    ("complex64", 1.5 - 2j), ("complex128", 0j), ("int8", -3), ("int64", 2**40), ("bool", 1)])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_large_constants_are_the_value_in_every_element(dtype, value, threads):
+    """Constants from 2^15 elements are set by the C core with threads (fill_constant):
+    every byte as numpy's full, -0.0 kept, contiguous or strided out, sizes that do not
+    split evenly between threads."""
+    winit.set_num_threads(threads)
+    try:
+        for n in ((1 << 15) - 1, (1 << 15) + 37, 3 * (1 << 17) + 5):
+            want = np.full(n, value, dtype=dtype).tobytes()
+            assert winit.constant((n,), value, dtype=dtype).tobytes() == want
+            out = np.empty(n, dtype)
+            assert winit.constant((n,), value, dtype=dtype, out=out) is out
+            assert out.tobytes() == want
+            strided = np.empty((n, 2), dtype)[:, 1]
+            winit.constant((n,), value, dtype=dtype, out=strided)
+            assert strided.tobytes() == want
+        ones = winit.ones((5, 1 << 14), dtype=dtype)
+        assert ones.tobytes() == np.ones((5, 1 << 14), dtype).tobytes()
+    finally:
+        winit.set_num_threads(0)
+
+
+def test_fill_constant_checks_its_output():
+    from winit._core import _core
+    with pytest.raises(ValueError, match="C-contiguous"):
+        _core.fill_constant(np.empty((4, 4), np.float32)[:, 1], b"\0\0\0\0")
+    with pytest.raises(ValueError, match="4-byte elements"):
+        _core.fill_constant(np.empty(4, np.float32), b"\0\0")
+    ro = np.empty(4, np.float32)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="writeable"):
+        _core.fill_constant(ro, b"\0\0\0\0")

@@ -215,6 +215,19 @@ def run(p: Plan) -> Any:
     return finish(p, _run_cpu(p._replace(device="cpu", out=None), s))
 
 
+_CONSTANT_IN_C = 1 << 15  # elements: smaller constants are numpy's (no call overhead)
+
+
+def set_constant(arr: np.ndarray[Any, Any], value: Any) -> None:
+    """``arr[...] = value``; a large contiguous ``arr`` and a scalar by the C core, with
+    threads (numpy's assignment is one thread)."""
+    if arr.size >= _CONSTANT_IN_C and not isinstance(value, np.ndarray) and \
+            arr.flags.c_contiguous and arr.flags.writeable:
+        _core.fill_constant(arr, np.array(value, arr.dtype).tobytes())
+    else:
+        arr[...] = value
+
+
 def _run_cpu(p: Plan, s: Sample, stream: int | None = None) -> Any:
     arr = p.out
     if s.fill is None:  # a constant
@@ -225,7 +238,7 @@ def _run_cpu(p: Plan, s: Sample, stream: int | None = None) -> Any:
         value = s.value
         if isinstance(value, np.ndarray) and p.region is not None:  # the block of the whole
             value = np.broadcast_to(value, p.shape)[p.slices]
-        arr[...] = value
+        set_constant(arr, value)
         return arr
     if arr is None:
         arr = np.empty(p.rshape, p.dtype)  # before the stream: a failed allocation takes none

@@ -10,7 +10,7 @@ import numpy as np
 
 from ._core import _core
 from ._fans import resolve_axes
-from ._plan import PURPOSE_SPARSE, Plan, draw, finish, sample_host
+from ._plan import PURPOSE_SPARSE, Plan, draw, finish, sample_host, set_constant
 from ._sampling import constant, normal
 
 __all__ = ["b_identity_init", "b_dirac", "b_sparse_init", "n_zeros", "single_axes"]
@@ -32,7 +32,7 @@ def _scatter(p: Plan, coords: list[np.ndarray[Any, Any]], value: Any, name: str)
     out = p.out if p.device == "cpu" else None
     arr = np.zeros(p.rshape, p.dtype) if out is None else out
     if out is not None:
-        arr[...] = 0
+        set_constant(arr, 0)
     if coords and len(coords[0]):
         keep = np.ones(len(coords[0]), bool)
         reg = p.region or tuple((0, n) for n in p.shape)

@@ -75,6 +75,8 @@ cdef extern from "fill.h" nogil:
     void winit_fill_region(const winit_fill_spec *s, void *out, const winit_fill_layout *L,
                            size_t e0, size_t e1, int nthreads) noexcept
     size_t winit_layout_rows(const winit_fill_layout *L) noexcept
+    void winit_fill_constant(void *out, size_t n, const void *value, size_t esz,
+                             int nthreads) noexcept
     void winit_set_num_threads(int n) noexcept
     int winit_get_num_threads() noexcept
     int winit_max_threads() noexcept

@@ -246,6 +246,28 @@ cdef int _run(const winit_fill_spec *s, void *out, const winit_fill_layout *L,
     return 0
 
 
+def fill_constant(cnp.ndarray out, bytes value, int nthreads=0):
+    """Set every element of ``out`` (writeable, C-contiguous) to ``value``: the bytes of
+    one element of its dtype. Threads as the fills; Ctrl-C is checked between chunks."""
+    if not cnp.PyArray_ISWRITEABLE(out) or not cnp.PyArray_IS_C_CONTIGUOUS(out):
+        raise ValueError("`out` must be a writeable C-contiguous array")
+    cdef size_t esz = cnp.PyArray_ITEMSIZE(out), n = cnp.PyArray_SIZE(out), e0 = 0, m
+    if <size_t>len(value) != esz:
+        raise ValueError(f"`value` has {len(value)} bytes; `out` stores {esz}-byte elements")
+    cdef const char *v = value
+    cdef char *o = <char *>cnp.PyArray_DATA(out)
+    cdef int nt = nthreads if nthreads > 0 else winit_get_num_threads()
+    cdef size_t step = 4 * _SIGNAL_CHUNK * <size_t>(nt if nt > 0 else 1)
+    while e0 < n:
+        m = n - e0 if n - e0 < step else step
+        with nogil:
+            winit_fill_constant(o + e0 * esz, m, v, esz, nthreads)
+        e0 += m
+        if e0 < n:
+            PyErr_CheckSignals()
+    return out
+
+
 def fill(cnp.ndarray out, int dist, int dtype_code, key, uint64_t stream, tuple params,
          row_start, size_t row_len, int nthreads=0):
     """``Fill(dist, dtype_code, params).run`` of a flat buffer: ``out`` (C-contiguous,

@@ -197,6 +197,45 @@ void winit_fill_region(const winit_fill_spec *s, void *out, const winit_fill_lay
 #endif
 }
 
+/* ---- constants: one value (esz bytes) repeated over a contiguous output, split
+ * between threads as the fills are (a constant is memory-bound; numpy's is one thread) */
+
+static void repeat_value(unsigned char *dst, size_t n, const unsigned char *value, size_t esz) {
+    unsigned char buf[WINIT_STAGE_BYTES] __attribute__((aligned(64)));
+    const size_t per = WINIT_STAGE_BYTES / esz;
+    for (size_t i = 0; i < per && i < n; i++) memcpy(buf + i * esz, value, esz);
+    for (size_t i = 0; i < n; i += per) {
+        size_t m = n - i < per ? n - i : per;
+        memcpy(dst + i * esz, buf, m * esz);
+    }
+}
+
+void winit_fill_constant(void *out, size_t n, const void *value, size_t esz, int nthreads) {
+    const unsigned char *v = (const unsigned char *)value;
+    int zero = 1;
+    for (size_t i = 0; i < esz; i++) zero &= v[i] == 0;
+    int nt = nthreads > 0 ? nthreads : winit_get_num_threads();
+    if (nt > winit_max_threads()) nt = winit_max_threads();
+    if (n < WINIT_PAR_MIN || nt <= 1) nt = 1;
+#ifdef _OPENMP
+    #pragma omp parallel num_threads(nt)
+    {
+        int t = omp_get_thread_num(), T = omp_get_num_threads();
+#else
+    {
+        int t = 0, T = 1;
+#endif
+        size_t per = ((n + (size_t)T - 1) / (size_t)T + 63) & ~(size_t)63;
+        size_t a = (size_t)t * per, b = a + per;
+        if (b > n) b = n;
+        if (a < b) {
+            unsigned char *dst = (unsigned char *)out + a * esz;
+            if (zero) memset(dst, 0, (b - a) * esz);
+            else repeat_value(dst, b - a, v, esz);
+        }
+    }
+}
+
 /* ---- threads: never more than a sane multiple of the CPUs (an unchecked count
  * makes libgomp crash or exit the process) ---- */
 

@@ -71,6 +71,9 @@ typedef struct {
  * them (nthreads <= 0: the default); the bits do not depend on the thread count, nor
  * on how a caller cuts [0, nrows * len) into calls. */
 size_t winit_layout_rows(const winit_fill_layout *L);
+/* A contiguous output of n elements of esz bytes set to *value (its bytes), with
+ * threads as the fills. */
+void winit_fill_constant(void *out, size_t n, const void *value, size_t esz, int nthreads);
 void winit_fill_region(const winit_fill_spec *s, void *out, const winit_fill_layout *L,
                        size_t e0, size_t e1, int nthreads);
 
