@@ -195,27 +195,59 @@ def test_sparse_init_long_rows_in_passes_equal_one_pass(monkeypatch):
 
 def test_ctrl_c_stops_a_long_fill():
     """SIGINT during a long one-thread fill raises KeyboardInterrupt between chunks: the
-    fill stops well before its end (most of `out` is untouched), not when it ends."""
-    r = child("""
+    fill stops within a chunk or two of the signal, far before its end.
+
+    Clock-free: a thread sends SIGINT once the fill has started, then reads how far the
+    fill had got (its first untouched element: a one-thread fill writes in order). On a
+    busy machine that thread may only run when the fill is nearly done -- such a try
+    proves nothing, and is tried again."""
+    code = """
         import os, signal, threading, time
         import numpy as np, winit
         winit.set_num_threads(1)
-        out = np.full(1 << 28, np.nan, np.float32)
+        n = 1 << 28
+        out = np.full(n, np.nan, np.float32)
+        seen = []
+        def first_nan():  # the fill's progress (a prefix of out is written)
+            lo, hi = 0, n
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if np.isnan(out[mid]):
+                    hi = mid
+                else:
+                    lo = mid + 1
+            return lo
         def interrupt():
             while np.isnan(out[0]):
                 time.sleep(0.001)
             os.kill(os.getpid(), signal.SIGINT)
-        threading.Thread(target=interrupt, daemon=True).start()
+            seen.append(first_nan())  # >= the progress when the signal was sent
+        t = threading.Thread(target=interrupt, daemon=True)
+        t.start()
         try:
             winit.truncated_normal(out.shape, rng=1, out=out)
-            print("finished")
+            word = "finished"
         except KeyboardInterrupt:
-            print("interrupted", float(np.isnan(out).mean()))
-    """)
-    assert r.returncode == 0, r.stderr
-    word, *rest = r.stdout.split()
-    assert word == "interrupted"
-    assert float(rest[0]) > 0.5, "the fill ran on after the signal"
+            word = "interrupted"
+        while t.is_alive():  # (a signal that comes after the fill lands here)
+            try:
+                t.join()
+            except KeyboardInterrupt:
+                pass
+        print(word, first_nan(), seen[0])
+    """
+    chunk = 1 << 22  # elements between signal checks at one thread (_core._SIGNAL_CHUNK)
+    for attempt in range(5):
+        r = child(code)
+        assert r.returncode == 0, r.stderr
+        word, stop, seen = r.stdout.split()
+        stop, seen = int(stop), int(seen)
+        if seen >= (1 << 28) - 2 * chunk:
+            continue  # the signal came at the very end: inconclusive, try again
+        assert word == "interrupted", "the fill ran to its end after the signal"
+        assert stop <= seen + 2 * chunk, f"the fill ran on after the signal ({stop} > {seen})"
+        return
+    pytest.skip("the machine was too busy: every signal arrived at the end of the fill")
 
 
 # ---------------------------------------------------------------- 10. memory follows the request
