@@ -362,3 +362,22 @@ def test_demo_does_not_print_a_deleted_path():
     from winit.keras import _demo
     src = inspect.getsource(_demo.main)
     assert "keep it with --out DIR" in src and 'f"saved {path}" if out_dir is not None' in src
+
+
+def test_keras_classes_take_small_rank():
+    """winit.keras' variance-scaling classes take the bias rule as the functions do: in
+    the config only when set, and it survives from_config."""
+    keras = pytest.importorskip("keras")
+    import winit.keras as wk
+    init = wk.HeNormal(seed=1, small_rank="zeros")
+    assert np.asarray(keras.ops.convert_to_numpy(init((5,)))).tolist() == [0.0] * 5
+    cfg = init.get_config()
+    assert cfg["small_rank"] == "zeros"
+    again = wk.HeNormal.from_config(cfg)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(again((4, 3))),
+                                  winit.he_normal((4, 3), rng=again.seed))
+    assert "small_rank" not in wk.HeNormal(seed=1).get_config()
+    with pytest.raises(ValueError, match="small_rank='error'"):
+        wk.GlorotUniform(seed=1, small_rank="error")((3,))
+    with pytest.raises(ValueError, match="`small_rank` must be one of"):
+        wk.LecunNormal(small_rank="bias")

@@ -237,7 +237,7 @@ def test_ctrl_c_stops_a_long_fill():
         print(word, first_nan(), seen[0])
     """
     chunk = 1 << 22  # elements between signal checks at one thread (_core._SIGNAL_CHUNK)
-    for attempt in range(5):
+    for _attempt in range(5):
         r = child(code)
         assert r.returncode == 0, r.stderr
         word, stop, seen = r.stdout.split()

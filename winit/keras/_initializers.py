@@ -22,9 +22,10 @@ import keras
 import numpy as np
 
 from .. import _validate as V
-from .._fans import DEFAULT_IN_AXIS, DEFAULT_OUT_AXIS, check_axis, compute_fans
+from .._fans import DEFAULT_IN_AXIS, DEFAULT_OUT_AXIS, compute_fans
 from .._generator import Generator, draw_seed, resolve_rng
 from .._initializer import Initializer as _WinitInitializer
+from ._axes import AXIS_ARGS, KERAS_AXIS_ARGS, _as_list, _check_keras_axes
 from ._backend import (_check_seed, _empty_aligned, _is_traced, draw_state, seed_to_generator,
                        state_to_generator, to_tensor)
 from .._registry import AXIS_PARAMS, REQUIRED, SCHEMES, Scheme, unknown_arguments
@@ -43,9 +44,6 @@ _ALIAS_CLASS = {"HeUniform": "kaiming_uniform", "HeNormal": "kaiming_normal",
 # (`kernel_initializer="winit>SparseInit"`, `keras.initializers.get(...)`) with no
 # arguments. 0.1 is the value of torch.nn.init.sparse_'s example.
 FACADE_DEFAULTS = {"sparse_init": {"sparsity": 0.1}}
-# The axis arguments a Keras class takes (schemes that read fans/axes); `layout` is
-# not one: Keras kernels are (..., in, out) on every backend.
-AXIS_ARGS = (("in_axis", DEFAULT_IN_AXIS), ("out_axis", DEFAULT_OUT_AXIS), ("batch_axis", ()))
 
 _PARAM_DOC = {  # what a parameter means (its default and validation come from the registry)
     "value": "the fill value (real or complex; complex is stored as {'real', 'imag'}).",
@@ -66,6 +64,8 @@ _PARAM_DOC = {  # what a parameter means (its default and validation come from t
     "shift": "roll the result circularly along axis 0 (int) or axes 0, 1, ... (tuple).",
     "sparsity": "fraction of each input unit's outgoing weights that are zero "
                 "(exactly ceil(sparsity * fan_out) of them).",
+    "small_rank": "shapes of rank <= 1 (biases): 'fans' (default: (n,) read as (n, n)), "
+                  "'zeros' (zeros, GoMLX's bias rule) or 'error' (raise, as torch/JAX).",
     "in_axis": "input axis or axes of the kernel for the fans (JAX semantics).",
     "out_axis": "output axis or axes of the kernel for the fans (JAX semantics).",
     "batch_axis": "axes counted in neither fan (JAX semantics).",
@@ -78,8 +78,6 @@ _PARAM_DOC = {  # what a parameter means (its default and validation come from t
     "output_axes": "Keras' name and semantics: the kernel's output axes (a list); see "
                    "`input_axes`.",
 }
-# The arguments the variance-scaling classes add, with Keras' names and semantics.
-KERAS_AXIS_ARGS = (("input_axes", None), ("output_axes", None))
 
 
 # ------------------------------------------------------------------ the base class
@@ -116,6 +114,9 @@ class WinitInitializer(keras.initializers.Initializer):  # type: ignore[misc]  #
             seed = _pyrandom.randint(1, int(1e9)) if default is None else draw_seed(default)
         self.seed = seed
         keras_axes = {k: a.pop(k) for k, _ in KERAS_AXIS_ARGS if k in a}
+        for o in self.scheme.options:  # (in the config only when set: configs as before)
+            if o.name in a and a[o.name] == o.default:
+                del a[o.name]
         if "value" in a:  # Keras' Constant takes backend tensors and its own serialized arrays
             a["value"] = _host_value(a["value"])
         # the one validation place (winit.Scheme.check): ValueError/TypeError naming the
@@ -297,40 +298,6 @@ class WinitVarianceScaling(WinitInitializer, keras.initializers.VarianceScaling)
         return _as_list(self._winit.params["out_axis"]) if self._explicit_winit_axes() else None
 
 
-def _as_list(axes: int | tuple[int, ...]) -> list[int]:
-    return [axes] if isinstance(axes, int) else list(axes)
-
-
-def _check_keras_axes(given: dict[str, Any],
-                      args: dict[str, Any]) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
-    """Keras' ``input_axes``/``output_axes``: both None (the winit axis arguments decide)
-    or both lists of ints; not together with explicit ``in_axis``/``out_axis``/``batch_axis``."""
-    ins, outs = given.get("input_axes"), given.get("output_axes")
-    if ins is None and outs is None:
-        return None
-    if ins is None or outs is None:
-        raise ValueError("Arguments `input_axes` and `output_axes` go together (Keras uses "
-                         "them only as a pair). Received: "
-                         f"input_axes={ins!r}, output_axes={outs!r}")
-    explicit = {k: args[k] for k, d in AXIS_ARGS if check_axis(args[k], k) != d}
-    if explicit:
-        raise ValueError("Give the kernel's axes either as `in_axis`/`out_axis`/`batch_axis` "
-                         "(JAX semantics) or as `input_axes`/`output_axes` (Keras semantics), "
-                         f"not both. Received: input_axes={ins!r}, output_axes={outs!r}, "
-                         + ", ".join(f"{k}={v!r}" for k, v in explicit.items()))
-    return _axes_tuple(ins, "input_axes"), _axes_tuple(outs, "output_axes")
-
-
-def _axes_tuple(v: Any, name: str) -> tuple[int, ...]:
-    items = [v] if isinstance(v, int) else v
-    if isinstance(v, (bool, str, bytes)) or not isinstance(items, (list, tuple)) or not all(
-            isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
-            for x in items):
-        raise ValueError(f"Argument `{name}` must be a list of ints (the kernel's axes) or "
-                         f"None. Received: {name}={v!r}")
-    return tuple(int(x) for x in items)
-
-
 def _host_value(v: Any) -> Any:
     """A Constant value as Keras' Constant takes it, on the host: Keras' serialized
     array (``{"class_name": "__numpy__" or "__tensor__", ...}``, what Keras' own
@@ -370,6 +337,7 @@ def _signature(spec: Scheme) -> inspect.Signature:
         params.append(inspect.Parameter(p.name, pk, default=inspect.Parameter.empty
                                         if d is REQUIRED else d))
     params.append(inspect.Parameter("seed", pk, default=None))
+    params += [inspect.Parameter(o.name, kw, default=o.default) for o in spec.options]
     if spec.axes:
         params += [inspect.Parameter(k, kw, default=d) for k, d in AXIS_ARGS]
     if spec.fans:
