@@ -204,6 +204,9 @@ def test_ctrl_c_stops_a_long_fill():
     code = """
         import os, signal, threading, time
         import numpy as np, winit
+        # Python's own Ctrl-C handler, whatever the parent left: a shell's background job
+        # starts with SIGINT ignored, and Python then installs none
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         winit.set_num_threads(1)
         n = 1 << 28
         out = np.full(n, np.nan, np.float32)
