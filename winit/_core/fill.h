@@ -32,7 +32,8 @@ typedef struct {
 extern const winit_kernel_info winit_kernel_infos[WINIT_N_KERNELS];
 
 /* The SIMD seam: fill nb whole Philox blocks b0 .. b0+nb-1 into out
- * (nb * elements-per-block values, any alignment). One per kernel and SIMD level
+ * (nb * elements-per-block values; out aligned for the element type: the portable level
+ * stores typed values). One per kernel and SIMD level
  * (fill_blocks.h); every level produces the same bits as the portable one.
  * flags: WINIT_FILL_STREAM allows non-temporal stores (a large output that is not
  * read back soon); levels without them ignore it. */
@@ -43,9 +44,8 @@ typedef void (*winit_blocks_fn)(const winit_fill_spec *s, uint64_t b0, size_t nb
 /* Is (dist, dtype) a supported combination? */
 int winit_fill_supported(int dist, int dtype);
 
-/* Elements start .. start+n-1 of the stream into out (single thread); out aligned for
- * the element type (4 bytes for float32 and uint32, 8 for float64, 2 for float16 and
- * bfloat16; any further alignment is fine). */
+/* Elements start .. start+n-1 of the stream into out (single thread); out at any
+ * address (one off its element alignment is filled through an aligned buffer). */
 void winit_fill_range(const winit_fill_spec *s, void *out, uint64_t start, size_t n);
 
 /* Where a fill's values go: nrows rows of len elements. Row r has the multi-index
@@ -56,7 +56,8 @@ void winit_fill_range(const winit_fill_spec *s, void *out, uint64_t start, size_
  * c goes to element base + c * stride of out, base = sum_d i_d * out_step[d] (any strides,
  * in elements, negative allowed), or r * len with out_step NULL (a contiguous output,
  * stride 1). Nothing here is O(rows): a block of a huge tensor costs its own size. The
- * elements must not overlap, and must be aligned (above). */
+ * elements must not overlap; a strided out must be aligned for the element type (_core
+ * copies through numpy otherwise). */
 typedef struct {
     const uint64_t *row_start;  /* NULL: the box below */
     uint64_t start;
