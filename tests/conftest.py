@@ -2,6 +2,8 @@
 
 The dtype lists name every dtype winit generates; the scheme lists come from the
 registry, so a scheme added there is tested everywhere these are used."""
+import threading
+
 from hypothesis import HealthCheck, settings
 
 import winit
@@ -35,3 +37,24 @@ def hypothesis_settings(max_examples: int) -> settings:
     return settings(max_examples=max_examples, deadline=None,
                     derandomize=not os.environ.get("WINIT_FUZZ_RANDOM"),
                     suppress_health_check=[HealthCheck.too_slow], database=None)
+
+
+def run_threads(fn, n):
+    """fn(i) in n threads started together (a barrier); the first exception is re-raised,
+    a thread still running after 120 s fails the test."""
+    errors, barrier = [], threading.Barrier(n)
+
+    def wrap(i):
+        try:
+            barrier.wait()
+            fn(i)
+        except BaseException as e:  # noqa: BLE001 -- reported below
+            errors.append(e)
+    ts = [threading.Thread(target=wrap, args=(i,)) for i in range(n)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(120)
+    assert not any(t.is_alive() for t in ts), "a thread hung"
+    if errors:
+        raise errors[0]

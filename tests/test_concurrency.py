@@ -10,27 +10,13 @@ import time
 import numpy as np
 
 import winit
+from conftest import run_threads as _run_threads
 
 N_THREADS = 8
 
 
 def run_threads(fn, n=N_THREADS):
-    errors, barrier = [], threading.Barrier(n)
-
-    def wrap(i):
-        try:
-            barrier.wait()
-            fn(i)
-        except BaseException as e:  # noqa: BLE001 -- reported below
-            errors.append(e)
-    ts = [threading.Thread(target=wrap, args=(i,)) for i in range(n)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join(120)
-    assert not any(t.is_alive() for t in ts), "a thread hung"
-    if errors:
-        raise errors[0]
+    _run_threads(fn, n)
 
 
 def test_shared_generator_gives_distinct_streams():

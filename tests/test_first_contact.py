@@ -12,6 +12,8 @@ import pytest
 
 import winit
 
+from conftest import run_threads
+
 
 @pytest.fixture(autouse=True)
 def _no_default():
@@ -114,17 +116,13 @@ def test_seed_is_thread_safe_no_stream_taken_twice():
     out: list[bytes] = []
     lock = threading.Lock()
 
-    def work():
+    def work(_):
         for _ in range(50):
             v = winit.uniform((4,)).tobytes()
             with lock:
                 out.append(v)
 
-    ts = [threading.Thread(target=work) for _ in range(4)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
+    run_threads(work, 4)
     assert winit.default_generator().position == 200
     g = winit.Generator(11)
     expected = {winit.uniform((4,), rng=g).tobytes() for _ in range(200)}

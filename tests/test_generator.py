@@ -7,6 +7,8 @@ import pytest
 
 import winit
 
+from conftest import run_threads
+
 
 def test_key_from_seedsequence():
     ss = np.random.SeedSequence(42).generate_state(2, np.uint32)
@@ -45,16 +47,12 @@ def test_stream_ids_are_unique_across_threads():
     g = winit.Generator(1)
     got, lock = [], threading.Lock()
 
-    def work():
+    def work(_):
         mine = [g.stream() for _ in range(2000)]
         with lock:
             got.extend(mine)
 
-    ts = [threading.Thread(target=work) for _ in range(8)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
+    run_threads(work, 8)
     assert sorted(got) == list(range(16000))
 
 
