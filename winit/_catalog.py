@@ -96,6 +96,8 @@ def _function(spec: Scheme) -> Callable[..., Any]:
 def _register(name: str, params: list[Param], *, aliases: tuple[Any, ...] = (), summary: str,
               doc: str = "", **flags: Any) -> Callable[..., Any]:
     # the variance family (the schemes that read fans) takes the small_rank option
+    if flags.get("fans"):
+        flags["sample"] = S.with_small_rank(flags["sample"])
     spec = Scheme(name, tuple(params), (_small,) if flags.get("fans") else (), aliases=aliases,
                   summary=summary, doc=doc, **flags)
     fn = _function(spec)

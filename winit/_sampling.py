@@ -6,6 +6,7 @@ shift the real part. Everything here is arithmetic on parameters: no allocation.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -332,8 +333,6 @@ def s_truncated_normal(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, in
 def s_variance_scaling(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
        shape: tuple[int, ...]) -> Sample:
     assert fans is not None
-    if len(shape) < 2 and "small_rank" in p:  # (present only when not "fans")
-        return small_rank(p["small_rank"], shape)
     return variance(p["distribution"], fan_variance(p["scale"], p["mode"], fans), dt,
                     _what("scale", p["scale"], fans))
 
@@ -341,8 +340,6 @@ def s_variance_scaling(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, in
 def s_glorot_uniform(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
        shape: tuple[int, ...]) -> Sample:
     assert fans is not None
-    if len(shape) < 2 and "small_rank" in p:  # (present only when not "fans")
-        return small_rank(p["small_rank"], shape)
     return variance("uniform", fan_variance(p["gain"] * p["gain"], "fan_avg", fans), dt,
                     _what("gain", p["gain"], fans))
 
@@ -350,8 +347,6 @@ def s_glorot_uniform(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int]
 def s_glorot_normal(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
        shape: tuple[int, ...]) -> Sample:
     assert fans is not None
-    if len(shape) < 2 and "small_rank" in p:  # (present only when not "fans")
-        return small_rank(p["small_rank"], shape)
     return variance(p["distribution"], fan_variance(p["gain"] * p["gain"], "fan_avg", fans), dt,
                     _what("gain", p["gain"], fans))
 
@@ -359,8 +354,6 @@ def s_glorot_normal(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] 
 def s_kaiming_uniform(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
        shape: tuple[int, ...]) -> Sample:
     assert fans is not None
-    if len(shape) < 2 and "small_rank" in p:  # (present only when not "fans")
-        return small_rank(p["small_rank"], shape)
     return variance("uniform", fan_variance(p["gain"] * p["gain"], p["mode"], fans), dt,
                     _what("gain", p["gain"], fans))
 
@@ -368,13 +361,21 @@ def s_kaiming_uniform(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int
 def s_kaiming_normal(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
        shape: tuple[int, ...]) -> Sample:
     assert fans is not None
-    if len(shape) < 2 and "small_rank" in p:  # (present only when not "fans")
-        return small_rank(p["small_rank"], shape)
     return variance(p["distribution"], fan_variance(p["gain"] * p["gain"], p["mode"], fans), dt,
                     _what("gain", p["gain"], fans))
 
 
 SMALL_RANK = ("fans", "zeros", "error")
+
+
+def with_small_rank(sample: Callable[..., Sample]) -> Callable[..., Sample]:
+    """``sample`` of a variance-family scheme, the ``small_rank`` option applied first."""
+    def s(p: dict[str, Any], dt: np.dtype[Any], fans: tuple[int, int] | None,
+          shape: tuple[int, ...]) -> Sample:
+        if len(shape) < 2 and "small_rank" in p:  # (present only when not "fans")
+            return small_rank(p["small_rank"], shape)
+        return sample(p, dt, fans, shape)
+    return s
 
 
 def small_rank(rule: str, shape: tuple[int, ...]) -> Sample:
