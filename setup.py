@@ -30,9 +30,10 @@ LDFLAGS += os.environ.get("WINIT_EXTRA_LDFLAGS", "").split()
 
 # The SIMD levels (simd_*.c) compile the same block fills for their ISA with
 # per-file target pragmas and are chosen at run time: no -march flag here.
-FILL = [f"{CORE}/fill.c", f"{CORE}/simd_portable.c", f"{CORE}/simd_avx2.c", f"{CORE}/simd_avx512.c"]
-DEPENDS = [f"{CORE}/{h}" for h in ("fill.h", "fill_blocks.h", "simd_level.h", "simd_philox.h",
-                                     "simd_avx512_kernels.h")] + [
+FILL = [f"{CORE}/fill.c", f"{CORE}/simd_portable.c", f"{CORE}/simd_avx2.c", f"{CORE}/simd_avx512.c",
+        f"{CORE}/select.c"]
+DEPENDS = [f"{CORE}/{h}" for h in ("fill.h", "select.h", "fill_blocks.h", "simd_level.h",
+                                     "simd_philox.h", "simd_avx512_kernels.h")] + [
     f"{CORE}/include/winit/{h}.h" for h in ("common", "philox", "transforms", "mathfn", "element",
                                              "kernels")]
 

@@ -753,16 +753,71 @@ def test_half_precision_is_the_rounded_float32():
 
 
 def test_sparse_zero_positions_break_ties_by_index():
-    """The k smallest (key, index) pairs of each unit, also with many equal keys."""
-    from winit._structured import k_smallest as _k_smallest
+    """The C selection (select.h): the k-th smallest (key, index) pair of each unit, with
+    many equal keys, in either layout of the keys (units along rows or along columns),
+    and the zeros it writes are exactly the k smallest pairs."""
+    from winit._core import _core
     rng = np.random.default_rng(0)
-    for _ in range(300):
-        n, m = rng.integers(1, 30), rng.integers(1, 12)
-        k = rng.integers(1, m + 1)
+    for i in range(300):
+        n, m = rng.integers(1, 40), rng.integers(1, 12)
+        k = int(rng.integers(1, m + 1))
         keys = rng.integers(0, 4, size=(n, m)).astype(np.uint32)
+        if i % 3 == 0:  # full-range keys: every top-8-bit bucket
+            keys = rng.integers(0, 2**32, size=(n, m), dtype=np.uint32) | keys
         comb = (keys.astype(np.uint64) << np.uint64(32)) | np.arange(m, dtype=np.uint64)
-        ref = comb <= np.partition(comb, k - 1, axis=1)[:, k - 1:k]
-        np.testing.assert_array_equal(_k_smallest(keys, k), ref)
+        kth = np.partition(comb, k - 1, axis=1)[:, k - 1]
+        for view in (keys, np.ascontiguousarray(keys.T).T):
+            thr = _core.kth_pairs(view, k)
+            np.testing.assert_array_equal(thr, kth)
+            out = np.ones((m, n), np.float32).T  # (units, positions), units along columns
+            _core.sparse_apply(out, view, 0, thr)
+            np.testing.assert_array_equal(out == 0, comb <= kth[:, None])
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64", "complex64",
+                                   "complex128"])
+def test_sparse_apply_turns_other_zeros_into_the_smallest_subnormal(dtype):
+    """Values that are +-0 but not chosen become the smallest subnormal of their sign
+    (a complex value only when both parts are 0; its real part changes)."""
+    from winit._core import _core
+    dt = np_dtype(dtype)
+    vals = np.array([0.0, -0.0, 1.5, -2.0, 0.0, -0.0], dt)
+    if dt.kind == "c":
+        vals[4] = 1j  # a zero real part only: not a zero
+    out = vals.reshape(1, 6).copy()
+    keys = np.array([[5, 1, 9, 9, 9, 9]], np.uint32)  # chosen: the pair (1, 1) alone
+    thr = _core.kth_pairs(keys, 1)
+    _core.sparse_apply(out, keys, 0, thr)
+    part = np.zeros((), dt).real.dtype
+    tiny = np.array(1, {2: np.uint16, 4: np.uint32, 8: np.uint64}[part.itemsize]).view(part)
+    want = vals.copy()
+    want[0], want[1] = tiny, 0
+    if dt.kind != "c":
+        want[4] = tiny
+    want[5] = -tiny
+    assert out[0].tobytes() == want.tobytes()
+
+
+def test_sparse_core_checks_its_arguments():
+    from winit._core import _core
+    keys = np.zeros((2, 3), np.uint32)
+    with pytest.raises(ValueError, match="k <= positions"):
+        _core.kth_pairs(keys, 4)
+    with pytest.raises(ValueError, match="k <= positions"):
+        _core.kth_pairs(keys, 0)
+    with pytest.raises(TypeError, match="uint32"):
+        _core.kth_pairs(keys.astype(np.int64), 1)
+    with pytest.raises(ValueError, match="2-D"):
+        _core.kth_pairs(keys[0], 1)
+    thr = _core.kth_pairs(keys, 1)
+    with pytest.raises(TypeError, match="16-, 32- or 64-bit floats"):
+        _core.sparse_apply(np.zeros((2, 3), np.int32), keys, 0, thr)
+    with pytest.raises(ValueError, match="shapes differ"):
+        _core.sparse_apply(np.zeros((3, 2), np.float32), keys, 0, thr)
+    ro = np.zeros((2, 3), np.float32)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="writeable"):
+        _core.sparse_apply(ro, keys, 0, thr)
 
 
 # ------------------------------------------------------------------ large constants in C

@@ -343,15 +343,18 @@ def rows(full: tuple[int, ...], reg: tuple[tuple[int, int], ...] | None
 
 def draw(p: Plan, dist: int, params: tuple[float, ...], shape: tuple[int, ...],
          dtype: Any, stream: int, *, region: tuple[tuple[int, int], ...] | None = None,
-         purpose: int = PURPOSE_VALUES) -> np.ndarray[Any, Any]:
+         purpose: int = PURPOSE_VALUES, buf: np.ndarray[Any, Any] | None = None,
+         ) -> np.ndarray[Any, Any]:
     """A raw fill on the host for a structured scheme: ``shape`` (or its ``region``) of
     (dist, params) under the plan's key at stream ``stream`` (+ ``purpose`` << 56, a
-    scheme's auxiliary substream), as a new numpy array."""
+    scheme's auxiliary substream), as a new numpy array, or in the first elements of
+    ``buf`` (flat, of the dtype: reused by a caller that draws in passes)."""
     dt = np.dtype(dtype)
     f = fill_of(dist, dt, params)
+    rshape = shape if region is None else tuple(b - a for a, b in region)
+    arr = np.empty(rshape, dt) if buf is None else buf[:math.prod(rshape)].reshape(rshape)
     if region is None or region == tuple((0, n) for n in shape):
-        return f.run(np.empty(shape, dt), p.key, stream | (purpose << 56))  # type: ignore[no-any-return]
-    arr = np.empty(tuple(b - a for a, b in region), dt)
+        return f.run(arr, p.key, stream | (purpose << 56))  # type: ignore[no-any-return]
     return f.run(arr, p.key, stream | (purpose << 56), shape, tuple(a for a, _ in region))  # type: ignore[no-any-return]
 
 

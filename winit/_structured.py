@@ -99,32 +99,19 @@ def n_zeros(sparsity: float, n: int) -> int:
     return int(r) if r >= 1 and abs(x - r) <= 1e-12 * x else math.ceil(x)
 
 
-def k_smallest(keys: np.ndarray[Any, Any], k: int) -> np.ndarray[Any, Any]:
-    """Mask of the k smallest keys of each row, ties broken by index (the k smallest
-    (key, index) pairs), 1 <= k <= row length."""
-    thr = np.partition(keys, k - 1, axis=1)[:, k - 1:k]
-    zero = keys < thr
-    eq = keys == thr
-    need = k - zero.sum(axis=1)  # >= 1: thr is the k-th smallest
-    ties = np.nonzero(eq.sum(axis=1) > need)[0]  # rare: more equal keys than places
-    zero |= eq
-    for r in ties:
-        zero[r] = (keys[r] < thr[r]) | (eq[r] & (np.cumsum(eq[r]) <= need[r]))
-    return zero
-
-
 # keys held at once: a unit's whole positions axis up to this many, else in passes
 _KEYS_AT_ONCE = 1 << 22
 
 
 def _unit_keys(p: Plan, u_ax: int, units: tuple[int, int], pos: tuple[int, int],
-               stream: int) -> np.ndarray[Any, Any]:
-    """The zero-position keys of units [u0, u1) at positions [q0, q1), as (units, positions)."""
+               stream: int, buf: np.ndarray[Any, Any] | None = None) -> np.ndarray[Any, Any]:
+    """The zero-position keys of units [u0, u1) at positions [q0, q1), as a (units,
+    positions) view."""
     reg = [(0, 0), (0, 0)]
     reg[u_ax], reg[1 - u_ax] = units, pos
     keys = draw(p, _core.DIST_BITS, (), p.shape, np.uint32, stream, region=tuple(reg),
-                purpose=PURPOSE_SPARSE)
-    return keys if u_ax == 0 else np.ascontiguousarray(keys.T)
+                purpose=PURPOSE_SPARSE, buf=buf)
+    return keys if u_ax == 0 else keys.T
 
 
 def _kth_pair(p: Plan, u_ax: int, unit: int, n_p: int, k: int, stream: int) -> tuple[int, int]:
@@ -152,9 +139,10 @@ def _kth_pair(p: Plan, u_ax: int, unit: int, n_p: int, k: int, stream: int) -> t
 
 def b_sparse_init(p: Plan) -> Any:
     """Exactly k = n_zeros(sparsity, n) zeros per unit, at the positions of its k smallest
-    keys (ties by position); the other values N(0, std^2), never 0 in the output dtype (a
+    (key, position) pairs; the other values N(0, std^2), never 0 in the output dtype (a
     value that rounds to 0 becomes the dtype's smallest subnormal of its sign). Memory:
-    the region, plus keys for at most _KEYS_AT_ONCE positions at a time."""
+    the region, plus keys for at most _KEYS_AT_ONCE positions at a time. The C core
+    selects and writes in the keys' own layout (select.h): no transposed copy."""
     shape = p.shape
     if len(shape) != 2:
         raise ValueError(f"sparse_init needs a 2-D shape. Received: shape={shape}")
@@ -163,19 +151,21 @@ def b_sparse_init(p: Plan) -> Any:
     values = normal(0.0, p.params["std"], p.dtype)  # (its checks before the stream is taken)
     stream = p.stream()
     arr = sample_host(p, values, stream)
-    _no_zero_values(arr)
+    n_p = shape[p_ax]
+    if not (k and arr.size) or n_p > _KEYS_AT_ONCE:
+        _no_zero_values(arr)
     if not (k and arr.size):
         return finish(p, arr)
     reg = p.region or tuple((0, n) for n in shape)
     (u0, u1), (q0, q1) = reg[u_ax], reg[p_ax]
-    n_p = shape[p_ax]
     units = arr if u_ax == 0 else arr.T  # (units, positions) views of the result
     if n_p <= _KEYS_AT_ONCE:
         step = max(1, _KEYS_AT_ONCE // n_p)
+        buf = np.empty(min(step, u1 - u0) * n_p, np.uint32)  # the keys of each pass
         for a in range(u0, u1, step):
             b = min(u1, a + step)
-            zero = k_smallest(_unit_keys(p, u_ax, (a, b), (0, n_p), stream), k)
-            units[a - u0:b - u0][zero[:, q0:q1]] = 0
+            keys = _unit_keys(p, u_ax, (a, b), (0, n_p), stream, buf)
+            _core.sparse_apply(units[a - u0:b - u0], keys[:, q0:q1], q0, _core.kth_pairs(keys, k))
         return finish(p, arr)
     for unit in range(u0, u1):  # a long positions axis: a threshold pair per unit
         key_t, pos_t = _kth_pair(p, u_ax, unit, n_p, k, stream)

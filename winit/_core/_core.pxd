@@ -1,5 +1,6 @@
 # C declarations of the header set and the fill loops (all noexcept nogil).
 from libc.stdint cimport uint16_t, uint32_t, uint64_t, int32_t, int64_t
+from libc.stddef cimport ptrdiff_t
 
 cdef extern from "winit/philox.h" nogil:
     ctypedef struct winit_u32x4:
@@ -94,3 +95,11 @@ cdef extern from "winit/transforms.h" nogil:
     double winit_u01_oo_f64(uint32_t lo, uint32_t hi) noexcept
     uint16_t winit_f32_to_f16(float x) noexcept
     uint16_t winit_f32_to_bf16(float x) noexcept
+
+cdef extern from "select.h" nogil:
+    int winit_kth_pairs(const uint32_t *keys, size_t n_units, size_t n_pos, ptrdiff_t su,
+                        ptrdiff_t sq, size_t k, uint64_t *thr, int nthreads) noexcept
+    void winit_sparse_apply(void *out, ptrdiff_t ou, ptrdiff_t oq, size_t part, int parts,
+                            const uint32_t *keys, ptrdiff_t su, ptrdiff_t sq, size_t n_units,
+                            size_t n_pos, uint64_t q0, const uint64_t *thr,
+                            int nthreads) noexcept

@@ -268,6 +268,66 @@ def fill_constant(cnp.ndarray out, bytes value, int nthreads=0):
     return out
 
 
+cdef int _unit_view(cnp.ndarray a, str name, Py_ssize_t *su, Py_ssize_t *sq) except -1:
+    """Element strides of a 2-D (units, positions) array."""
+    if a.ndim != 2:
+        raise ValueError(f"`{name}` must be 2-D (units, positions). Received shape {(<object>a).shape}")
+    cdef Py_ssize_t esz = a.itemsize
+    if a.strides[0] % esz or a.strides[1] % esz:
+        raise ValueError(f"`{name}` must be aligned to its elements. Received strides {(<object>a).strides}")
+    su[0] = a.strides[0] // esz
+    sq[0] = a.strides[1] // esz
+    return 0
+
+
+def kth_pairs(cnp.ndarray keys, size_t k, int nthreads=0):
+    """For each row (a unit) of ``keys`` (uint32 (units, positions), any strides): its
+    k-th smallest (key, position) pair as ``key << 32 | position``, uint64 (units,)."""
+    if keys.dtype != np.uint32:
+        raise TypeError(f"`keys` must be uint32. Received {keys.dtype}")
+    cdef Py_ssize_t su, sq
+    _unit_view(keys, "keys", &su, &sq)
+    cdef size_t n_units = keys.shape[0], n_pos = keys.shape[1]
+    if not 1 <= k <= n_pos or n_pos > (<size_t>1 << 32):
+        raise ValueError(f"need 1 <= k <= positions <= 2**32. Received k={k}, positions={n_pos}")
+    cdef cnp.ndarray thr = np.empty(n_units, np.uint64)
+    cdef int rc
+    with nogil:
+        rc = winit_kth_pairs(<const uint32_t *>cnp.PyArray_DATA(keys), n_units, n_pos, su, sq,
+                             k, <uint64_t *>cnp.PyArray_DATA(thr), nthreads)
+    if rc:
+        raise MemoryError("kth_pairs: no memory for the candidate pairs")
+    return thr
+
+
+def sparse_apply(cnp.ndarray out, cnp.ndarray keys, uint64_t q0, cnp.ndarray thr,
+                 int nthreads=0):
+    """sparse_init's zeros: out (units, positions), a writeable float16/bfloat16/float32/
+    float64/complex view, gets 0 where the pair (keys[u, q], q0 + q) <= thr[u], and the
+    smallest subnormal of its sign where it held +-0 otherwise."""
+    if keys.dtype != np.uint32 or thr.dtype != np.uint64 or not thr.flags.c_contiguous:
+        raise TypeError("`keys` must be uint32 and `thr` contiguous uint64")
+    if (<object>out).shape != (<object>keys).shape or thr.ndim != 1 \
+            or thr.shape[0] != out.shape[0]:
+        raise ValueError(f"shapes differ: out {(<object>out).shape}, keys {(<object>keys).shape}, "
+                         f"thr {(<object>thr).shape}")
+    if not out.flags.writeable:
+        raise ValueError("`out` must be writeable")
+    cdef int parts = 2 if out.dtype.kind == "c" else 1
+    cdef size_t part = out.itemsize // parts
+    if out.dtype.kind not in "fcV" or part not in (2, 4, 8):
+        raise TypeError(f"`out` must hold 16-, 32- or 64-bit floats. Received {out.dtype}")
+    cdef Py_ssize_t su, sq
+    _unit_view(keys, "keys", &su, &sq)
+    cdef Py_ssize_t ou = out.strides[0], oq = out.strides[1]
+    with nogil:
+        winit_sparse_apply(cnp.PyArray_DATA(out), ou, oq, part, parts,
+                           <const uint32_t *>cnp.PyArray_DATA(keys), su, sq,
+                           out.shape[0], out.shape[1], q0,
+                           <const uint64_t *>cnp.PyArray_DATA(thr), nthreads)
+    return out
+
+
 def fill(cnp.ndarray out, int dist, int dtype_code, key, uint64_t stream, tuple params,
          row_start, size_t row_len, int nthreads=0):
     """``Fill(dist, dtype_code, params).run`` of a flat buffer: ``out`` (C-contiguous,
