@@ -846,6 +846,28 @@ def test_large_constants_are_the_value_in_every_element(dtype, value, threads):
         winit.set_num_threads(0)
 
 
+@pytest.mark.parametrize("dtype, value", [("float32", 0.3), ("float16", -2.5), ("int8", 7),
+                                          ("complex128", 1 - 3j), ("float64", -0.0)])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_large_constants_bypassing_the_caches_are_exact(dtype, value, threads):
+    """A thread's share of 4 MiB or more is written with 16-byte non-temporal stores of
+    the pattern rotated to the output's alignment: every byte as numpy's full, at any
+    byte offset of the output and any length."""
+    from winit._core import _core
+    winit.set_num_threads(threads)
+    try:
+        esz = np.dtype(dtype).itemsize
+        n = (9 << 20) // esz + 3
+        want = np.full(n, value, dtype=dtype).tobytes()
+        for offset in (0, 1, esz, 5):
+            raw = np.empty(n * esz + 16, np.uint8)
+            out = raw[offset:offset + n * esz].view(dtype)
+            _core.fill_constant(out, np.array(value, dtype).tobytes())
+            assert out.tobytes() == want, offset
+    finally:
+        winit.set_num_threads(0)
+
+
 def test_fill_constant_checks_its_output():
     from winit._core import _core
     with pytest.raises(ValueError, match="C-contiguous"):
