@@ -16,6 +16,7 @@ is the best of a few calls, winit and torch alternating so both see the same mac
 load. Ratio = torch time / winit time."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import json
@@ -146,6 +147,16 @@ def _torch_reset(model: nn.Module) -> None:
 
 # ------------------------------------------------------------------ timing
 
+def _blas_threads(n: int) -> Any:
+    """numpy's BLAS (orthogonal_'s products) held to n threads, as torch.set_num_threads
+    holds torch's: winit.set_num_threads counts only winit's own fills."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # the bench extra installs it
+        return contextlib.nullcontext()
+    return threadpool_limits(n, user_api="blas")
+
+
 def _best_pair(f: Callable[[], Any], g: Callable[[], Any], reps: int,
                budget: float) -> tuple[float, float]:
     """Best wall times of f and g, called alternately (after one warm-up call each)."""
@@ -229,8 +240,9 @@ def section(threads: tuple[int, ...] = (1, 2), size: int = 4096, models: bool = 
             for thr in threads:
                 winit.set_num_threads(thr)
                 torch.set_num_threads(thr)
-                a, b = _best_pair(functools.partial(ours, t), functools.partial(theirs, t),
-                                  1 if slow else 5, 0.0 if slow else 3.0)
+                with _blas_threads(thr):
+                    a, b = _best_pair(functools.partial(ours, t), functools.partial(theirs, t),
+                                      1 if slow else 5, 0.0 if slow else 3.0)
                 record(f"{name} {shape}", t.numel(), thr, a, b)
             del t
         if models:
