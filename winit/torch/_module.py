@@ -277,18 +277,25 @@ def _type_lookup(types: list[tuple[type, Any]], m: Any, rel: str) -> tuple[Any, 
 
 def _choose(name: str, chain: list[tuple[str, Any]], p: Any,
             patterns: list[tuple[str, Any]], types: list[tuple[type, Any]],
-            defaults: bool) -> tuple[Any, str, str] | None:
+            defaults: bool, hows: dict[int, str]) -> tuple[Any, str, str] | None:
     """(value, how, rule) for parameter ``name`` held (through ``chain``: (prefix,
-    module) pairs, outermost first) -- or None when no rule covers it."""
+    module) pairs, outermost first) -- or None when no rule covers it. ``hows``: the
+    descriptions of the rules' values met so far, by id (one rule serves many)."""
+    def how(v: Any) -> str:
+        h = hows.get(id(v))
+        if h is None:
+            h = hows[id(v)] = _how(v)
+        return h
+
     for pat, v in patterns:
         if fnmatch.fnmatchcase(name, pat):
-            return v, _how(v), f"rules[{pat!r}]"
+            return v, how(v), f"rules[{pat!r}]"
     for prefix, m in chain:
         rel = name[len(prefix) + 1:] if prefix else name
         hit = _type_lookup(types, m, rel)
         if hit is not _NONE:
             v, rule = hit
-            return v, _how(v), rule
+            return v, how(v), rule
     if defaults:
         for prefix, m in chain:
             rel = name[len(prefix) + 1:] if prefix else name
@@ -351,6 +358,7 @@ def init_module(module: Any, seed: GeneratorLike, rules: Mapping[Any, Any] | Non
     modules: dict[str, Any] = dict(module.named_modules())
     plan = []
     seen: set[int] = set()
+    hows: dict[int, str] = {}  # the rules' values live as long as `rules`: ids are stable
     for prefix, m in modules.items():
         parts = prefix.split(".") if prefix else []
         chain = [(clean(".".join(parts[:i])), modules[".".join(parts[:i])])
@@ -363,7 +371,7 @@ def init_module(module: Any, seed: GeneratorLike, rules: Mapping[Any, Any] | Non
             if isinstance(p, nn.parameter.UninitializedParameter):
                 raise ValueError(f"init_module(): {name} is an uninitialized parameter of a lazy "
                                  "module; run a forward pass (or materialize it) first")
-            plan.append((name, p, _choose(name, chain, p, patterns, types, defaults)))
+            plan.append((name, p, _choose(name, chain, p, patterns, types, defaults, hows)))
     # every check before anything is written
     for name, p, choice in plan:
         if choice is not None and choice[0] is not None:
