@@ -288,8 +288,8 @@ def kth_pairs(cnp.ndarray keys, size_t k, int nthreads=0):
     cdef Py_ssize_t su, sq
     _unit_view(keys, "keys", &su, &sq)
     cdef size_t n_units = keys.shape[0], n_pos = keys.shape[1]
-    if not 1 <= k <= n_pos or n_pos > (<size_t>1 << 32):
-        raise ValueError(f"need 1 <= k <= positions <= 2**32. Received k={k}, positions={n_pos}")
+    if not 1 <= k <= n_pos or n_pos >= (<size_t>1 << 32):
+        raise ValueError(f"need 1 <= k <= positions < 2**32. Received k={k}, positions={n_pos}")
     cdef cnp.ndarray thr = np.empty(n_units, np.uint64)
     cdef int rc
     with nogil:

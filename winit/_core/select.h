@@ -9,7 +9,7 @@
 
 /* thr[u] = the k-th smallest pair of unit u in [0, n_units), whose key at position q in
  * [0, n_pos) is keys[u * su + q * sq] (strides in elements, any sign). 1 <= k <= n_pos,
- * n_pos <= 2^32. Returns 0, or -1 when scratch memory could not be allocated. */
+ * n_pos < 2^32. Returns 0, or -1 when scratch memory could not be allocated. */
 int winit_kth_pairs(const uint32_t *keys, size_t n_units, size_t n_pos, ptrdiff_t su,
                     ptrdiff_t sq, size_t k, uint64_t *thr, int nthreads);
 
