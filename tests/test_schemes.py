@@ -850,14 +850,14 @@ def test_large_constants_are_the_value_in_every_element(dtype, value, threads):
                                           ("complex128", 1 - 3j), ("float64", -0.0)])
 @pytest.mark.parametrize("threads", [1, 2])
 def test_large_constants_bypassing_the_caches_are_exact(dtype, value, threads):
-    """A thread's share of 4 MiB or more is written with 16-byte non-temporal stores of
-    the pattern rotated to the output's alignment: every byte as numpy's full, at any
-    byte offset of the output and any length."""
+    """A constant of more than 32 MiB is written with 16-byte non-temporal stores of the
+    pattern rotated to the output's alignment: every byte as numpy's full, at any byte
+    offset of the output and any length."""
     from winit._core import _core
     winit.set_num_threads(threads)
     try:
         esz = np.dtype(dtype).itemsize
-        n = (9 << 20) // esz + 3
+        n = (33 << 20) // esz + 3
         want = np.full(n, value, dtype=dtype).tobytes()
         for offset in (0, 1, esz, 5):
             raw = np.empty(n * esz + 16, np.uint8)
