@@ -97,7 +97,9 @@ int winit_kth_pairs(const uint32_t *keys, size_t n_units, size_t n_pos, ptrdiff_
         uint64_t *cand = NULL;
         size_t cap = 0;
         uint32_t hist[SEL_BUCKETS];
-        uint32_t *tr = sq == 1 ? NULL : (uint32_t *)malloc(SEL_BLOCK * tr_row * sizeof *tr);
+        /* the gathered keys: at most the block's own (memory follows the request) */
+        const size_t tr_rows = n_units < SEL_BLOCK ? n_units : SEL_BLOCK;
+        uint32_t *tr = sq == 1 ? NULL : (uint32_t *)malloc(tr_rows * tr_row * sizeof *tr);
         if (sq != 1 && !tr) failed = 1;
         for (size_t b = nblocks * t / T; !failed && b < nblocks * (t + 1) / T; b++) {
             size_t u0 = b * SEL_BLOCK;
