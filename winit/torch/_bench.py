@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import importlib
 import json
 import math
 import time
@@ -150,11 +151,11 @@ def _torch_reset(model: nn.Module) -> None:
 def _blas_threads(n: int) -> Any:
     """numpy's BLAS (orthogonal_'s products) held to n threads, as torch.set_num_threads
     holds torch's: winit.set_num_threads counts only winit's own fills."""
-    try:
-        from threadpoolctl import threadpool_limits
+    try:  # (imported by name: it ships no type information)
+        tpc: Any = importlib.import_module("threadpoolctl")
     except ImportError:  # the bench extra installs it
         return contextlib.nullcontext()
-    return threadpool_limits(n, user_api="blas")
+    return tpc.threadpool_limits(n, user_api="blas")
 
 
 def _best_pair(f: Callable[[], Any], g: Callable[[], Any], reps: int,
