@@ -774,6 +774,33 @@ def test_sparse_zero_positions_break_ties_by_index():
             np.testing.assert_array_equal(out == 0, comb <= kth[:, None])
 
 
+def test_sparse_init_c_selection_equals_the_per_unit_path(monkeypatch):
+    """Oracle: the C selection (select.c) against the per-unit path that a long positions
+    axis takes (_KEYS_AT_ONCE = 1 sends every unit there): the same bytes for random
+    shapes, sparsities (0, 1, tiny), std small enough that values round to 0, every float
+    and complex dtype, both layouts, regions, and a transposed out=."""
+    from winit import _structured
+    rng = np.random.default_rng(5)
+    dtypes = ["float32", "float64", "float16", "bfloat16", "complex64", "complex128"]
+    for _ in range(150):
+        shape = (int(rng.integers(1, 40)), int(rng.integers(1, 40)))
+        reg = None
+        if rng.random() < 0.5:
+            a0, b0 = int(rng.integers(0, shape[0])), int(rng.integers(0, shape[1]))
+            reg = (slice(a0, int(rng.integers(a0 + 1, shape[0] + 1))),
+                   slice(b0, int(rng.integers(b0 + 1, shape[1] + 1))))
+        kw = dict(sparsity=float(rng.choice([0.0, 1.0, rng.random(), 1e-9, 0.5])),
+                  std=float(rng.choice([0.01, 1e-30, 1.0])), rng=int(rng.integers(0, 100)),
+                  dtype=str(rng.choice(dtypes)), layout=str(rng.choice(["keras", "torch"])))
+        c = winit.sparse_init(shape, region=reg, **kw)
+        out = np.empty(c.shape[::-1], c.dtype).T
+        assert winit.sparse_init(shape, region=reg, out=out, **kw) is out
+        with monkeypatch.context() as m:
+            m.setattr(_structured, "_KEYS_AT_ONCE", 1)
+            p = winit.sparse_init(shape, region=reg, **kw)
+        assert c.tobytes() == p.tobytes() == out.tobytes(), (shape, reg, kw)
+
+
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64", "complex64",
                                    "complex128"])
 def test_sparse_apply_turns_other_zeros_into_the_smallest_subnormal(dtype):
