@@ -63,9 +63,12 @@ class Generator:
                  "_seed")
 
     def __init__(self, seed: int | None = None) -> None:
-        if seed is not None:
+        if seed is not None:  # an int seed is its own entropy (SeedSequence keeps it as given)
             seed = _check_seed(seed)
-        self._init(int(np.random.SeedSequence(seed).entropy), (), 0, 0, seed)  # type: ignore[arg-type]
+            entropy = seed
+        else:
+            entropy = int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
+        self._init(entropy, (), 0, 0, seed)
 
     def _init(self, entropy: int, spawn_key: tuple[Any, ...], next_stream: int, n_children: int,
               seed: int | None) -> None:
