@@ -288,9 +288,16 @@ def finish(p: Plan, host: np.ndarray[Any, Any]) -> Any:
         from . import _cuda
         return _cuda.to_device(host, out=p.out, device=p.device)
     if p.out is not None and host is not p.out:
-        np.copyto(p.out, host)
+        if not _same_view(host, p.out):  # (a result built in out's own memory: no copy)
+            np.copyto(p.out, host)
         return p.out
     return host
+
+
+def _same_view(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> bool:
+    """a and b are the same elements of the same memory."""
+    return (a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
+            and a.ctypes.data == b.ctypes.data)
 
 
 # ------------------------------------------------------------------ fills
