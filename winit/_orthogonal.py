@@ -30,10 +30,10 @@ def _householder(B: np.ndarray[Any, Any]) -> tuple[np.ndarray, np.ndarray]:
     j = np.arange(k)
     alpha = B[j, j].astype(np.complex128 if cplx else np.float64)
     xn2 = np.empty(k)
-    for r0 in range(0, k, _WY_BLOCK):
+    for r0 in range(0, k, _WY_BLOCK):  # row r: |B[r, r+1:]|^2, beyond the block and within it
         r1 = min(k, r0 + _WY_BLOCK)
-        tri = np.triu(B[r0:r1, r0 + 1:], 0)  # row r: B[r, r+1:]
-        parts = (tri.real, tri.imag) if cplx else (tri,)
+        rect, tri = B[r0:r1, r1:], np.triu(B[r0:r1, r0:r1], 1)
+        parts = (rect.real, rect.imag, tri.real, tri.imag) if cplx else (rect, tri)
         xn2[r0:r1] = sum(np.einsum("ij,ij->i", t, t, dtype=np.float64) for t in parts)
     ar = alpha.real
     ai = alpha.imag if cplx else np.zeros(k)
@@ -73,11 +73,7 @@ def _form_q(B: np.ndarray[Any, Any], tau: np.ndarray[Any, Any], d: np.ndarray[An
         Vh = Vt.conj() if cplx else Vt  # V^H
         VhV = Vh @ Vt.T
         t = tau[j0:j1]
-        T = np.zeros((nb, nb), B.dtype)  # ?larft, forward columnwise
-        for i in range(nb):
-            T[i, i] = t[i]
-            if i:
-                T[:i, i] = -t[i] * (T[:i, :i] @ VhV[:i, i])
+        T = _larft(VhV, t)
         # Q_s <- (I - V T V^H) Q_s, transposed: Qt_s <- Qt_s - (Qt_s conj(V)) (T^T V^T), with
         # Qt_s = [[D1, 0], [0, Q22]]: Qt_s conj(V) = [[D1 conj(V1)], [Q22 conj(V2)]]
         Z = T.T @ Vt  # (nb, l - j0)
@@ -87,6 +83,28 @@ def _form_q(B: np.ndarray[Any, Any], tau: np.ndarray[Any, Any], d: np.ndarray[An
         for r0 in range(0, rest.shape[0], _ROW_CHUNK):  # the product stays in cache
             rest[r0:r0 + _ROW_CHUNK] -= W[r0:r0 + _ROW_CHUNK] @ Z
     return cast("np.ndarray[Any, Any]", Qt.T)
+
+
+def _larft(VhV: np.ndarray[Any, Any], tau: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """T of the compact WY form H_0 .. H_{nb-1} = I - V T V^H (LAPACK ?larft, forward,
+    columnwise) from V^H V and tau, by doubling: T = [[T1, -T1 (V1^H V2) T2], [0, T2]],
+    every pair of a level in one batched product (nb padded to a power of two with
+    tau = 0, whose reflectors are the identity)."""
+    nb = tau.shape[0]
+    n = 1 << max(0, (nb - 1).bit_length())
+    T = np.zeros((n, n), VhV.dtype)
+    T[np.arange(nb), np.arange(nb)] = tau
+    G = np.zeros((n, n), VhV.dtype)
+    G[:nb, :nb] = VhV
+    s = 1
+    while s < n:
+        P = n // (2 * s)
+        ar = np.arange(P)
+        Tb, Gb = T.reshape(P, 2 * s, P, 2 * s), G.reshape(P, 2 * s, P, 2 * s)
+        T1, T2 = Tb[ar, :s, ar, :s], Tb[ar, s:, ar, s:]  # (P, s, s) each
+        Tb[ar, :s, ar, s:] = -(T1 @ Gb[ar, :s, ar, s:]) @ T2
+        s *= 2
+    return T[:nb, :nb]
 
 
 def haar(p: Plan, m: int, n: int, wdt: np.dtype[Any], stream: int,
