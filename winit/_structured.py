@@ -151,11 +151,10 @@ def b_sparse_init(p: Plan) -> Any:
     values = normal(0.0, p.params["std"], p.dtype)  # (its checks before the stream is taken)
     stream = p.stream()
     arr = sample_host(p, values, stream)
-    n_p = shape[p_ax]
-    if not (k and arr.size) or n_p > _KEYS_AT_ONCE:
-        _no_zero_values(arr)
     if not (k and arr.size):
+        _no_zero_values(arr)
         return finish(p, arr)
+    n_p = shape[p_ax]
     reg = p.region or tuple((0, n) for n in shape)
     (u0, u1), (q0, q1) = reg[u_ax], reg[p_ax]
     units = arr if u_ax == 0 else arr.T  # (units, positions) views of the result
@@ -167,6 +166,7 @@ def b_sparse_init(p: Plan) -> Any:
             keys = _unit_keys(p, u_ax, (a, b), (0, n_p), stream, buf)
             _core.sparse_apply(units[a - u0:b - u0], keys[:, q0:q1], q0, _core.kth_pairs(keys, k))
         return finish(p, arr)
+    _no_zero_values(arr)  # (the C write above does this too; the per-unit path does not)
     for unit in range(u0, u1):  # a long positions axis: a threshold pair per unit
         key_t, pos_t = _kth_pair(p, u_ax, unit, n_p, k, stream)
         for c0 in range(q0, q1, _KEYS_AT_ONCE):

@@ -75,7 +75,6 @@ void winit_fill_range(const winit_fill_spec *s, void *out, uint64_t start, size_
 }
 
 /* below this many elements a region is filled by the calling thread alone */
-#define WINIT_PAR_MIN ((size_t)1 << 15)
 
 /* Non-temporal stores (where the level has them) for outputs of this many bytes or
  * more, which would not stay in the caches anyway -- and only where writing memory,
@@ -176,9 +175,8 @@ void winit_fill_region(const winit_fill_spec *s, void *out, const winit_fill_lay
     if (g_best_level < 0) best_level(); /* before the threads start */
     const unsigned flags = stream_flags(s, L);
     const size_t total = e1 - e0;
-    int nt = nthreads > 0 ? nthreads : winit_get_num_threads();
-    if (nt > winit_max_threads()) nt = winit_max_threads();
-    if (total < WINIT_PAR_MIN || nt <= 1) {
+    const int nt = winit_threads_for(total, nthreads);
+    if (nt <= 1) {
         fill_slice(s, (unsigned char *)out, L, e0, e1, flags);
         return;
     }
@@ -200,13 +198,15 @@ void winit_fill_region(const winit_fill_spec *s, void *out, const winit_fill_lay
 /* ---- constants: one value (esz bytes) repeated over a contiguous output, split
  * between threads as the fills are (a constant is memory-bound; numpy's is one thread) */
 
-#if defined(__SSE2__) || defined(_M_X64)
-#include <emmintrin.h>
 /* a constant of more than this many bytes bypasses the caches: on the Emerald Rapids VM,
  * float32, one thread, regular vs non-temporal stores: 32 MiB 1.3 / 1.5 ms (and still
  * cached for a read that follows), 64 MiB 8.7 / 3.1 ms (the stores' reads for ownership
  * from memory; glibc's memset of zeros 3.4 ms) */
 #define WINIT_NT_MIN ((size_t)32 << 20)
+
+#if defined(__SSE2__) || defined(_M_X64)
+#include <emmintrin.h>
+#define WINIT_HAVE_NT 1
 
 /* Bytes [0, bytes) of dst: byte j = value[j % esz]; 16 % esz == 0. */
 static void repeat_value_nt(unsigned char *dst, size_t bytes, const unsigned char *value,
@@ -220,12 +220,15 @@ static void repeat_value_nt(unsigned char *dst, size_t bytes, const unsigned cha
     _mm_sfence();
     for (; j < bytes; j++) dst[j] = value[j % esz];
 }
+#else
+#define WINIT_HAVE_NT 0
 #endif
 
+/* nt_stores: through repeat_value_nt (WINIT_HAVE_NT, 16 % esz == 0) */
 static void repeat_value(unsigned char *dst, size_t n, const unsigned char *value, size_t esz,
                          int nt_stores) {
-#ifdef WINIT_NT_MIN
-    if (nt_stores && 16 % esz == 0) {
+#if WINIT_HAVE_NT
+    if (nt_stores) {
         repeat_value_nt(dst, n * esz, value, esz);
         return;
     }
@@ -245,14 +248,8 @@ void winit_fill_constant(void *out, size_t n, const void *value, size_t esz, int
     const unsigned char *v = (const unsigned char *)value;
     int zero = 1;
     for (size_t i = 0; i < esz; i++) zero &= v[i] == 0;
-    int nt = nthreads > 0 ? nthreads : winit_get_num_threads();
-    if (nt > winit_max_threads()) nt = winit_max_threads();
-    if (n < WINIT_PAR_MIN || nt <= 1) nt = 1;
-#ifdef WINIT_NT_MIN
-    const int nt_stores = n * esz > WINIT_NT_MIN;
-#else
-    const int nt_stores = 0;
-#endif
+    const int nt = winit_threads_for(n, nthreads);
+    const int nt_stores = WINIT_HAVE_NT && 16 % esz == 0 && n * esz > WINIT_NT_MIN;
 #ifdef _OPENMP
     #pragma omp parallel num_threads(nt)
     {
@@ -293,6 +290,12 @@ int winit_max_threads(void) {
 void winit_set_num_threads(int n) {
     const int cap = winit_max_threads();
     g_nthreads = n <= 0 ? 0 : (n < cap ? n : cap);
+}
+
+int winit_threads_for(size_t work, int nthreads) {
+    int nt = nthreads > 0 ? nthreads : winit_get_num_threads();
+    if (nt > winit_max_threads()) nt = winit_max_threads();
+    return work < WINIT_PAR_MIN || nt < 1 ? 1 : nt;
 }
 
 int winit_get_num_threads(void) {

@@ -78,6 +78,11 @@ void winit_fill_constant(void *out, size_t n, const void *value, size_t esz, int
 void winit_fill_region(const winit_fill_spec *s, void *out, const winit_fill_layout *L,
                        size_t e0, size_t e1, int nthreads);
 
+/* The threads a job of `work` elements runs on: nthreads (<= 0: the default), at most
+ * winit_max_threads(), and 1 below WINIT_PAR_MIN elements (not worth waking a pool). */
+#define WINIT_PAR_MIN ((size_t)1 << 15)
+int winit_threads_for(size_t work, int nthreads);
+
 /* Threads: 0 restores the default (OMP_NUM_THREADS or the CPU count, at most
  * winit_max_threads()); n is clamped to [1, winit_max_threads()] (Python validates). */
 void winit_set_num_threads(int n);

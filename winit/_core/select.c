@@ -12,12 +12,6 @@
 #define SEL_BLOCK 16
 #define SEL_BUCKETS 256
 
-static int threads_for(size_t work, int nthreads) {
-    int nt = nthreads > 0 ? nthreads : winit_get_num_threads();
-    if (nt > winit_max_threads()) nt = winit_max_threads();
-    return work < ((size_t)1 << 15) || nt < 1 ? 1 : nt;
-}
-
 static int cmp_u64(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return (x > y) - (x < y);
@@ -83,7 +77,7 @@ int winit_kth_pairs(const uint32_t *keys, size_t n_units, size_t n_pos, ptrdiff_
     const size_t nblocks = (n_units + SEL_BLOCK - 1) / SEL_BLOCK;
     const size_t tr_row = (n_pos + 15) / 16 * 16 + 16; /* padded by a cache line */
     int failed = 0;
-    int nt = threads_for(n_units * n_pos, nthreads);
+    int nt = winit_threads_for(n_units * n_pos, nthreads);
     if ((size_t)nt > nblocks) nt = nblocks ? (int)nblocks : 1;
 #ifdef _OPENMP
     #pragma omp parallel num_threads(nt) reduction(| : failed)
@@ -163,20 +157,19 @@ SEL_ROWS(uint32_t, 0x80000000u)
 SEL_ROWS(uint64_t, 0x8000000000000000ull)
 #undef SEL_ROWS
 
-static int fast_row(void *o, const uint32_t *kr, const uint64_t *thr, int q_outer, uint64_t q,
+static void fast_row(void *o, const uint32_t *kr, const uint64_t *thr, int q_outer, uint64_t q,
                     size_t n, size_t part) {
     switch (part) {
     case 2: if (q_outer) units_row_uint16_t(o, kr, thr, (uint32_t)q, n);
             else positions_row_uint16_t(o, kr, *thr, (uint32_t)q, n);
-            return 1;
+            break;
     case 4: if (q_outer) units_row_uint32_t(o, kr, thr, (uint32_t)q, n);
             else positions_row_uint32_t(o, kr, *thr, (uint32_t)q, n);
-            return 1;
+            break;
     case 8: if (q_outer) units_row_uint64_t(o, kr, thr, (uint32_t)q, n);
             else positions_row_uint64_t(o, kr, *thr, (uint32_t)q, n);
-            return 1;
+            break;
     }
-    return 0;
 }
 
 void winit_sparse_apply(void *out, ptrdiff_t ou, ptrdiff_t oq, size_t part, int parts,
@@ -188,7 +181,7 @@ void winit_sparse_apply(void *out, ptrdiff_t ou, ptrdiff_t oq, size_t part, int 
     const size_t n_outer = q_outer ? n_pos : n_units, n_inner = q_outer ? n_units : n_pos;
     const int fast = parts == 1 && ((uintptr_t)o | (size_t)(q_outer ? oq : ou)) % part == 0 &&
                      (q_outer ? ou : oq) == (ptrdiff_t)part && (q_outer ? su : sq) == 1;
-    const int nt = threads_for(n_units * n_pos, nthreads);
+    const int nt = winit_threads_for(n_units * n_pos, nthreads);
 #ifdef _OPENMP
     #pragma omp parallel num_threads(nt)
     {

@@ -148,8 +148,6 @@ def _fill(tensor: Any, name: str, params: dict[str, Any], generator: GeneratorLi
                 tg.out()[...] = part
             else:
                 tg.local.copy_(from_numpy(np.ascontiguousarray(part)))
-        elif tg.device == "cpu" and tg.region is None:  # (the common case: no device or
-            scheme(tg.shape, out=tg.out(), **kw)       # region for the plan to parse)
         else:
             scheme(tg.shape, out=tg.out(), region=tg.region, device=tg.device, **kw)
     except (TypeError, ValueError) as e:  # the functional call's checks (nothing written)

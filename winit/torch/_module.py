@@ -124,6 +124,14 @@ class _Call:
         return self.how
 
 
+def _how_once(v: Any, hows: dict[int, str]) -> str:
+    """_how(v), computed once per rule value (kept in ``hows`` by id)."""
+    h = hows.get(id(v))
+    if h is None:
+        h = hows[id(v)] = _how(v)
+    return h
+
+
 def _how(v: Any) -> str:
     """A short description of a rule value."""
     if v is None:
@@ -281,21 +289,15 @@ def _choose(name: str, chain: list[tuple[str, Any]], p: Any,
     """(value, how, rule) for parameter ``name`` held (through ``chain``: (prefix,
     module) pairs, outermost first) -- or None when no rule covers it. ``hows``: the
     descriptions of the rules' values met so far, by id (one rule serves many)."""
-    def how(v: Any) -> str:
-        h = hows.get(id(v))
-        if h is None:
-            h = hows[id(v)] = _how(v)
-        return h
-
     for pat, v in patterns:
         if fnmatch.fnmatchcase(name, pat):
-            return v, how(v), f"rules[{pat!r}]"
+            return v, _how_once(v, hows), f"rules[{pat!r}]"
     for prefix, m in chain:
         rel = name[len(prefix) + 1:] if prefix else name
         hit = _type_lookup(types, m, rel)
         if hit is not _NONE:
             v, rule = hit
-            return v, how(v), rule
+            return v, _how_once(v, hows), rule
     if defaults:
         for prefix, m in chain:
             rel = name[len(prefix) + 1:] if prefix else name
